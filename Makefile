@@ -1,0 +1,46 @@
+# The two set-up commands of the README: `make run` and `make test`.
+# Everything they need is installed here, into .venv (Python) and node_modules (npm).
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+KG_STORE ?= var/store
+export KG_STORE
+
+STAMP := $(VENV)/.installed
+STORE_STAMP := $(KG_STORE).loaded
+CATALOGUE := ontology/kg.ttl $(wildcard data/*.ttl)
+
+.PHONY: install run test lint typecheck unit store bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(STAMP)
+
+$(STORE_STAMP): $(STAMP) $(CATALOGUE)
+	$(BIN)/kg load
+	@mkdir -p $(dir $@) && touch $@
+
+store: $(STORE_STAMP)
+
+run: install store
+	$(BIN)/kg serve
+
+lint: install
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+
+typecheck: install
+	$(BIN)/mypy
+
+unit: install
+	$(BIN)/python -m pytest
+
+test: lint typecheck unit
+
+clean:
+	rm -rf $(VENV) var build src/*.egg-info .pytest_cache .mypy_cache .ruff_cache

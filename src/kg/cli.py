@@ -1,0 +1,215 @@
+"""The ``kg`` command: thin wrappers around the services."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar, cast
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from kg.config import Settings, SettingsError, describe_settings
+from kg.queries import BindingError, QueryFileError
+from kg.services.context import Context
+from kg.store import QuerySyntaxError, RdfSyntaxError, StoreError
+
+F = TypeVar("F", bound=Callable[..., Any])
+EXPORT_FORMATS = ("turtle", "nt", "nquads", "trig", "jsonld")
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _context(**overrides: Any) -> Context:
+    return Context.from_settings(Settings.from_env(**overrides))
+
+
+def friendly_errors(func: F) -> F:
+    """Known failures print one clear line (file:line:column where there is one), exit 1."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except (
+            RdfSyntaxError,
+            QuerySyntaxError,
+            BindingError,
+            QueryFileError,
+            SettingsError,
+            StoreError,
+            ValueError,
+        ) as exc:
+            err.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+            sys.exit(1)
+
+    return cast(F, wrapper)
+
+
+@click.group()
+@click.version_option(package_name="kg")
+def main() -> None:
+    """kg: a knowledge graph of research methods.
+
+    Settings come from KG_* environment variables; `kg settings` lists them.
+    """
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@friendly_errors
+def load(paths: tuple[Path, ...]) -> None:
+    """Load RDF files (or the RDF files of directories) into the store.
+
+    Each file replaces its own named graph (graph/<file stem>); the ontology is loaded
+    with them. All files load or none does. Without PATHS, loads the curated catalogue.
+    """
+    from kg.services.loading import load_files
+
+    ctx = _context()
+    targets = list(paths) or [Path(ctx.settings.data_dir)]
+    with err.status("Loading…"):
+        report = load_files(ctx, targets)
+    for graph in report.graphs:
+        out.print(f"loaded {graph}")
+    out.print(f"{report.quads_after} quads in the store (before: {report.quads_before})")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@friendly_errors
+def validate(paths: tuple[Path, ...]) -> None:
+    """Check RDF files against the SHACL shapes (ontology/shapes.ttl).
+
+    Without PATHS, checks the curated catalogue. Exits 1 when a file does not conform.
+    """
+    from kg.services.validation import validate_files
+
+    ctx = _context()
+    targets = list(paths) or [Path(ctx.settings.data_dir)]
+    with err.status("Validating…"):
+        report = validate_files(ctx, targets)
+    if report.conforms:
+        out.print("conforms: no violations")
+        return
+    out.print(report.to_text())
+    err.print(f"{len(report.violations)} violation(s)")
+    sys.exit(1)
+
+
+@main.command()
+@friendly_errors
+def stats() -> None:
+    """Counts per class and per named graph."""
+    from kg.services.stats import collect_stats
+
+    result = collect_stats(_context())
+    classes = Table("class", "resources", title=f"{result.quads} quads")
+    for name, count in result.classes:
+        classes.add_row(name, str(count))
+    graphs = Table("named graph", "triples")
+    for name, count in result.graphs:
+        graphs.add_row(name, str(count))
+    out.print(classes)
+    out.print(graphs)
+
+
+@main.command()
+@click.argument("name_or_file")
+@click.option(
+    "--param",
+    "-p",
+    "params",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A parameter value; repeat for a parameter that takes several.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv", "tsv"]),
+    default="table",
+    show_default=True,
+)
+@friendly_errors
+def query(name_or_file: str, params: tuple[str, ...], fmt: str) -> None:
+    """Run a query of the library (queries/*.rq) by name, or a query file.
+
+    IRI parameters take full IRIs or prefixed names (method:ddpm, kg:Method).
+    """
+    from kg.services import querying
+
+    ctx = _context()
+    library_query = querying.resolve_query(ctx, name_or_file)
+    outcome = querying.run_query(
+        ctx, library_query, querying.parse_params(ctx, library_query, params)
+    )
+    if outcome.boolean is not None:
+        out.print("true" if outcome.boolean else "false")
+    elif outcome.triples_turtle is not None:
+        click.echo(outcome.triples_turtle, nl=False)
+    elif outcome.select is not None:
+        result = outcome.select
+        if fmt == "json":
+            click.echo(querying.results_json(result))
+        elif fmt == "csv":
+            click.echo(querying.results_csv(result), nl=False)
+        elif fmt == "tsv":
+            click.echo(querying.results_tsv(result), nl=False)
+        else:
+            table = Table(*result.variables, caption=f"{len(result.rows)} rows")
+            for row in result.rows:
+                table.add_row(*(str(row.get(v, "")) for v in result.variables))
+            out.print(table)
+
+
+@main.command()
+@click.option(
+    "--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="nquads", show_default=True
+)
+@click.option("--graph", default=None, help="Only this named graph (a full IRI).")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Write to this file instead of standard output.",
+)
+@friendly_errors
+def export(fmt: str, graph: str | None, output: Path | None) -> None:
+    """Stream the store (or one named graph) as RDF."""
+    ctx = _context()
+    if output is None:
+        ctx.store.dump(sys.stdout.buffer, fmt, graph=graph)  # type: ignore[arg-type]
+    else:
+        with output.open("wb") as handle:
+            ctx.store.dump(handle, fmt, graph=graph)  # type: ignore[arg-type]
+
+
+@main.command()
+@click.option("--host", default=None, help="Interface to bind (default: KG_HOST).")
+@click.option("--port", type=int, default=None, help="Port (default: KG_PORT).")
+@click.option("--debug", is_flag=True, help="Flask's development server with reloading.")
+@friendly_errors
+def serve(host: str | None, port: int | None, debug: bool) -> None:
+    """Serve the catalogue over HTTP (gunicorn; Flask's server only with --debug)."""
+    from kg.web.server import serve as run_server
+
+    run_server(Settings.from_env(host=host, port=port), debug=debug)
+
+
+@main.command(name="settings")
+def show_settings() -> None:
+    """Every KG_* setting with its default and what it does."""
+    table = Table("variable", "default", "meaning")
+    for name, default, help_text in describe_settings():
+        table.add_row(name, default, help_text)
+    out.print(table)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

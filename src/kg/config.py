@@ -1,0 +1,99 @@
+"""Settings, declared once: each with its default and a help text, read from ``KG_*``."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+"""The checkout this package runs from (ontology/, queries/ and data/ live here)."""
+
+
+def _setting(default: Any, help: str) -> Any:
+    return field(default=default, metadata={"help": help})
+
+
+class SettingsError(ValueError):
+    """A setting has a value that cannot be used."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting of the service. ``KG_<NAME>`` in the environment overrides the default."""
+
+    store: str = _setting(
+        "var/store",
+        "Where the graph lives: a directory for the embedded pyoxigraph store "
+        "(created on first load).",
+    )
+    host: str = _setting("127.0.0.1", "Interface the web service binds to.")
+    port: int = _setting(8000, "Port the web service listens on.")
+    base_iri: str = _setting(
+        "https://w3id.org/rmkg/",
+        "Namespace of the data's IRIs; relative IRIs in data files resolve against it. "
+        "Must end with '/'.",
+    )
+    workers: int = _setting(1, "gunicorn worker processes for `kg serve`.")
+    threads: int = _setting(8, "Threads per gunicorn worker for `kg serve`.")
+    ontology_dir: str = _setting(
+        str(PROJECT_ROOT / "ontology"), "Directory holding kg.ttl and shapes.ttl."
+    )
+    queries_dir: str = _setting(
+        str(PROJECT_ROOT / "queries"), "Directory holding the SPARQL query library (*.rq)."
+    )
+    data_dir: str = _setting(
+        str(PROJECT_ROOT / "data"), "Directory of the curated catalogue `kg load` reads by default."
+    )
+
+    def __post_init__(self) -> None:
+        if not self.base_iri.startswith(("http://", "https://")) or not self.base_iri.endswith("/"):
+            raise SettingsError(
+                f"KG_BASE_IRI must be an http(s) IRI ending with '/', got {self.base_iri!r}"
+            )
+        if not 0 < self.port < 65536:
+            raise SettingsError(f"KG_PORT must be between 1 and 65535, got {self.port}")
+        if self.workers < 1 or self.threads < 1:
+            raise SettingsError("KG_WORKERS and KG_THREADS must be at least 1")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Defaults, then ``KG_*`` variables, then explicit ``overrides`` (None is ignored)."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            raw = env.get(f"KG_{f.name.upper()}")
+            if raw is not None:
+                values[f.name] = _convert(f, raw)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+    @property
+    def ontology_path(self) -> Path:
+        return Path(self.ontology_dir) / "kg.ttl"
+
+    @property
+    def shapes_path(self) -> Path:
+        return Path(self.ontology_dir) / "shapes.ttl"
+
+
+def _convert(f: dataclasses.Field[Any], raw: str) -> Any:
+    if f.type in ("int", int):
+        try:
+            return int(raw)
+        except ValueError:
+            raise SettingsError(
+                f"KG_{f.name.upper()} must be a whole number, got {raw!r}"
+            ) from None
+    return raw
+
+
+def describe_settings() -> list[tuple[str, str, str]]:
+    """(variable, default, help) for every setting, for docs and `kg settings`."""
+    return [
+        (f"KG_{f.name.upper()}", str(f.default), str(f.metadata["help"]))
+        for f in dataclasses.fields(Settings)
+    ]

@@ -1,0 +1,233 @@
+"""The embedded store: pyoxigraph on disk, as immutable snapshots.
+
+Layout of the store directory::
+
+    current -> snapshots/00000007     a symlink, switched atomically
+    snapshots/00000006/               older snapshots, kept a little for readers
+    snapshots/00000007/               a complete pyoxigraph (RocksDB) database
+    write.lock                        serialises writers across processes
+
+A write makes a checkpoint of the current snapshot (hard links, milliseconds), changes
+the copy, flushes and closes it, and only then points ``current`` at it. Readers open
+snapshots read-only and never see a half-done write; a crash or SIGKILL at any moment
+leaves ``current`` on the old, complete snapshot. A published snapshot is never opened
+for writing again (RocksDB does not allow a read-only open beside a writer).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import re
+import shutil
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import BinaryIO
+
+import pyoxigraph as ox
+from rdflib import Graph
+
+from kg.store.base import (
+    QUAD_FORMATS,
+    GraphSource,
+    QuerySyntaxError,
+    RdfFormatName,
+    RdfSyntaxError,
+    SelectResult,
+    Store,
+    StoreError,
+)
+from kg.store.terms import to_rdflib
+
+OX_FORMATS: dict[str, ox.RdfFormat] = {
+    "turtle": ox.RdfFormat.TURTLE,
+    "nt": ox.RdfFormat.N_TRIPLES,
+    "nquads": ox.RdfFormat.N_QUADS,
+    "trig": ox.RdfFormat.TRIG,
+    "jsonld": ox.RdfFormat.JSON_LD,
+    "rdfxml": ox.RdfFormat.RDF_XML,
+}
+KEEP_SNAPSHOTS = 3
+
+
+class EmbeddedStore(Store):
+    """pyoxigraph on disk. Safe to share between threads; many processes may read."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self._lock = threading.Lock()
+        self._reader: ox.Store | None = None
+        self._reader_name: str | None = None
+
+    # --- reading ---------------------------------------------------------------------------
+
+    @property
+    def _current_link(self) -> Path:
+        return self.path / "current"
+
+    def version(self) -> str:
+        try:
+            return os.readlink(self._current_link).rsplit("/", 1)[-1]
+        except FileNotFoundError:
+            return "empty"
+
+    def _store(self) -> ox.Store:
+        name = self.version()
+        reader = self._reader
+        if reader is not None and name == self._reader_name:
+            return reader
+        with self._lock:
+            if self._reader is None or name != self._reader_name:
+                if name == "empty":
+                    self._reader = ox.Store()
+                else:
+                    try:
+                        self._reader = ox.Store.read_only(str(self.path / "snapshots" / name))
+                    except OSError as exc:
+                        raise StoreError(f"cannot open store snapshot {name}: {exc}") from exc
+                self._reader_name = name
+            return self._reader
+
+    def _query(self, query: str) -> object:
+        try:
+            return self._store().query(query, use_default_graph_as_union=True)
+        except SyntaxError as exc:
+            raise QuerySyntaxError(str(exc)) from None
+
+    def select(self, query: str) -> SelectResult:
+        solutions = self._query(query)
+        if not isinstance(solutions, ox.QuerySolutions):
+            raise QuerySyntaxError("not a SELECT query")
+        names = tuple(v.value for v in solutions.variables)
+        rows: list[dict[str, object]] = []
+        for solution in solutions:
+            row = {}
+            for name in names:
+                term = solution[name]
+                if term is not None:
+                    row[name] = to_rdflib(term)
+            rows.append(row)
+        return SelectResult(names, rows)  # type: ignore[arg-type]
+
+    def ask(self, query: str) -> bool:
+        answer = self._query(query)
+        if not isinstance(answer, ox.QueryBoolean):
+            raise QuerySyntaxError("not an ASK query")
+        return bool(answer)
+
+    def construct(self, query: str) -> Graph:
+        triples = self._query(query)
+        if not isinstance(triples, ox.QueryTriples):
+            raise QuerySyntaxError("not a CONSTRUCT or DESCRIBE query")
+        graph = Graph()
+        for triple in triples:
+            graph.add(
+                (to_rdflib(triple.subject), to_rdflib(triple.predicate), to_rdflib(triple.object))
+            )
+        return graph
+
+    def quad_count(self) -> int:
+        return len(self._store())
+
+    def named_graphs(self) -> list[str]:
+        return sorted(g.value for g in self._store().named_graphs() if isinstance(g, ox.NamedNode))
+
+    def dump(self, output: BinaryIO, format: RdfFormatName, *, graph: str | None = None) -> None:
+        store = self._store()
+        ox_format = OX_FORMATS[format]
+        if graph is not None:
+            store.dump(output, ox_format, from_graph=ox.NamedNode(graph))
+        elif format in QUAD_FORMATS:
+            store.dump(output, ox_format)
+        else:
+            # A triples format for the whole store: the union of the graphs, graph by graph.
+            if format == "jsonld" or format == "rdfxml":
+                raise StoreError(f"{format} dumps of the whole store need one graph at a time")
+            for name in [ox.DefaultGraph(), *store.named_graphs()]:
+                store.dump(output, ox_format, from_graph=name)
+
+    # --- writing ---------------------------------------------------------------------------
+
+    def replace_graphs(self, sources: Sequence[GraphSource], *, drop: Sequence[str] = ()) -> None:
+        with self._writable() as store:
+            for name in drop:
+                node = ox.NamedNode(name)
+                if store.contains_named_graph(node):
+                    store.remove_graph(node)
+            for source in sources:
+                node = ox.NamedNode(source.graph)
+                if store.contains_named_graph(node):
+                    store.remove_graph(node)
+                try:
+                    store.bulk_load(
+                        path=str(source.path),
+                        format=OX_FORMATS[source.format],
+                        base_iri=source.base_iri,
+                        to_graph=node,
+                    )
+                except SyntaxError as exc:
+                    raise RdfSyntaxError(
+                        str(source.path), exc.lineno, exc.offset, _parser_message(exc)
+                    ) from None
+
+    @contextmanager
+    def _writable(self) -> Iterator[ox.Store]:
+        """A fresh snapshot to change; published only if the block ends without error."""
+        snapshots = self.path / "snapshots"
+        snapshots.mkdir(parents=True, exist_ok=True)
+        with open(self.path / "write.lock", "w") as lock_file:
+            fcntl.flock(lock_file, fcntl.LOCK_EX)
+            current = self.version()
+            self._remove_unpublished(current)
+            number = int(current) + 1 if current != "empty" else 1
+            new_name = f"{number:08d}"
+            new_dir = snapshots / new_name
+            if current != "empty":
+                ox.Store.read_only(str(snapshots / current)).backup(str(new_dir))
+            store = ox.Store(str(new_dir))
+            try:
+                yield store
+                store.flush()
+            except BaseException:
+                del store
+                shutil.rmtree(new_dir, ignore_errors=True)
+                raise
+            del store  # closes the database before it is published
+            self._publish(new_name)
+            self._prune(new_name)
+
+    def _publish(self, name: str) -> None:
+        tmp = self.path / f"current.{os.getpid()}.tmp"
+        tmp.unlink(missing_ok=True)
+        os.symlink(f"snapshots/{name}", tmp)
+        os.replace(tmp, self._current_link)
+        fd = os.open(self.path, os.O_DIRECTORY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    def _remove_unpublished(self, current: str) -> None:
+        """Snapshots newer than ``current`` are leftovers of an interrupted write."""
+        for entry in (self.path / "snapshots").iterdir():
+            if current == "empty" or entry.name > current:
+                shutil.rmtree(entry, ignore_errors=True)
+
+    def _prune(self, current: str) -> None:
+        names = sorted(p.name for p in (self.path / "snapshots").iterdir())
+        for name in names[: max(0, len(names) - KEEP_SNAPSHOTS)]:
+            if name != current:
+                shutil.rmtree(self.path / "snapshots" / name, ignore_errors=True)
+
+    def close(self) -> None:
+        with self._lock:
+            self._reader = None
+            self._reader_name = None
+
+
+def _parser_message(exc: SyntaxError) -> str:
+    """pyoxigraph's message without the location prefix, which RdfSyntaxError adds back."""
+    message = re.sub(r"^Parser error at line \d+ column \d+: ", "", str(exc))
+    return re.sub(r" \([^()]*, line \d+\)$", "", message)

@@ -1,0 +1,25 @@
+"""The web service: Flask app factory. Only this package imports Flask."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from kg.config import Settings
+from kg.services.context import Context
+
+CONTEXT_KEY = "kg.context"
+
+
+def create_app(settings: Settings | None = None, *, context: Context | None = None) -> Flask:
+    """The WSGI app; the store is opened once per process and shared by its threads."""
+    settings = settings or Settings.from_env()
+    app = Flask(__name__)
+    app.config["KG_SETTINGS"] = settings
+    app.extensions[CONTEXT_KEY] = context or Context.from_settings(settings)
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+
+    from kg.web import errors, pages
+
+    errors.init_app(app)
+    app.register_blueprint(pages.blueprint)
+    return app

@@ -1,0 +1,44 @@
+"""Running the web service: gunicorn in production, Flask's server only for debugging."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+
+from kg.config import Settings
+from kg.web import create_app
+
+
+class _Gunicorn(BaseApplication):  # type: ignore[misc]
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        super().__init__()
+
+    def load_config(self) -> None:
+        options = {
+            "bind": f"{self.settings.host}:{self.settings.port}",
+            "workers": self.settings.workers,
+            "threads": self.settings.threads,
+            "worker_class": "gthread",
+            "accesslog": "-",
+            "timeout": 60,
+        }
+        for key, value in options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Any:
+        return create_app(self.settings)
+
+
+def url_of(settings: Settings) -> str:
+    host = f"[{settings.host}]" if ":" in settings.host else settings.host
+    return f"http://{host}:{settings.port}/"
+
+
+def serve(settings: Settings, *, debug: bool = False) -> None:
+    print(f"Serving the catalogue at {url_of(settings)}  (Ctrl-C stops)", flush=True)
+    if debug:
+        create_app(settings).run(host=settings.host, port=settings.port, debug=True)
+    else:
+        _Gunicorn(settings).run()

@@ -1,0 +1,104 @@
+"""The embedded store: atomic, idempotent loads into named graphs; snapshots for readers."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from kg.services.context import Context
+from kg.services.loading import LoadError, load_files
+from kg.store import RdfSyntaxError
+
+GOOD = """\
+@prefix kg: <https://w3id.org/rmkg/ontology#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix method: <method/> .
+method:alpha a kg:Method ; skos:prefLabel "Alpha"@en ;
+    kg:yearOfOrigin [ kg:startYear "2001"^^<http://www.w3.org/2001/XMLSchema#gYear> ] .
+method:beta a kg:Method ; skos:prefLabel "Beta"@en .
+"""
+
+
+def sorted_nquads(ctx: Context) -> list[str]:
+    buffer = io.BytesIO()
+    ctx.store.dump(buffer, "nquads")
+    return sorted(buffer.getvalue().decode().splitlines())
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_each_file_gets_its_own_named_graph_with_iris_under_the_base(
+    ctx: Context, tmp_path: Path
+) -> None:
+    report = load_files(ctx, [write(tmp_path / "lab.ttl", GOOD)])
+    base = ctx.settings.base_iri
+    assert set(ctx.store.named_graphs()) == {f"{base}graph/ontology", f"{base}graph/lab"}
+    assert report.quads_after > report.quads_before == 0
+    assert any(f"<{base}method/alpha>" in line for line in sorted_nquads(ctx))
+
+
+def test_loading_twice_gives_the_same_content(ctx: Context, tmp_path: Path) -> None:
+    path = write(tmp_path / "lab.ttl", GOOD)
+    load_files(ctx, [path])
+    first = ctx.store.quad_count()
+    load_files(ctx, [path])
+    assert ctx.store.quad_count() == first
+
+
+def test_reloading_a_source_replaces_its_graph(ctx: Context, tmp_path: Path) -> None:
+    path = write(tmp_path / "lab.ttl", GOOD)
+    load_files(ctx, [path])
+    write(path, GOOD.split("method:beta")[0])
+    load_files(ctx, [path])
+    assert not any("method/beta" in line for line in sorted_nquads(ctx))
+
+
+def test_a_syntax_error_names_file_line_column_and_changes_nothing(
+    ctx: Context, tmp_path: Path
+) -> None:
+    load_files(ctx, [write(tmp_path / "lab.ttl", GOOD)])
+    before, version = sorted_nquads(ctx), ctx.store.version()
+    good = write(tmp_path / "other.ttl", GOOD.replace("alpha", "gamma"))
+    broken = write(tmp_path / "zeta.ttl", GOOD + "method:delta kg:summary .\n")
+    with pytest.raises(RdfSyntaxError) as caught:
+        load_files(ctx, [good, broken])
+    error = caught.value
+    assert (error.source, error.line, error.column) == (str(broken), 7, 25)
+    assert str(error).startswith(f"{broken}:7:25: ")
+    assert sorted_nquads(ctx) == before
+    assert ctx.store.version() == version
+
+
+def test_an_unknown_format_or_missing_file_is_refused(ctx: Context, tmp_path: Path) -> None:
+    with pytest.raises(LoadError, match="unknown RDF format"):
+        load_files(ctx, [write(tmp_path / "x.csv", "a,b\n")])
+    with pytest.raises(LoadError, match="no such file"):
+        load_files(ctx, [tmp_path / "missing.ttl"])
+
+
+def test_readers_keep_their_snapshot_until_a_write_is_published(
+    ctx: Context, tmp_path: Path
+) -> None:
+    load_files(ctx, [write(tmp_path / "lab.ttl", GOOD)])
+    old_version, old_count = ctx.store.version(), ctx.store.quad_count()
+    load_files(ctx, [write(tmp_path / "more.ttl", GOOD.replace("alpha", "omega"))])
+    assert ctx.store.version() != old_version
+    assert ctx.store.quad_count() > old_count
+    snapshots = sorted(p.name for p in (Path(ctx.settings.store) / "snapshots").iterdir())
+    assert snapshots[-1] == ctx.store.version()
+
+
+def test_leftovers_of_an_interrupted_write_are_cleared(ctx: Context, tmp_path: Path) -> None:
+    load_files(ctx, [write(tmp_path / "lab.ttl", GOOD)])
+    before = sorted_nquads(ctx)
+    leftover = Path(ctx.settings.store) / "snapshots" / "99999999"
+    leftover.mkdir()
+    (leftover / "garbage").write_text("half a database")
+    assert sorted_nquads(ctx) == before  # readers ignore it
+    load_files(ctx, [write(tmp_path / "lab.ttl", GOOD)])
+    assert not leftover.exists()
