@@ -42,6 +42,7 @@ class KG(DefinedNamespace):
     originalSource: URIRef
     aliases: URIRef
     relatedMethod: URIRef
+    relatedCount: URIRef
     summary: URIRef
     arxivId: URIRef
 
