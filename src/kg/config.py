@@ -37,6 +37,7 @@ class Settings:
         "Namespace of the data's IRIs; relative IRIs in data files resolve against it. "
         "Must end with '/'.",
     )
+    site_name: str = _setting("kg", "Name of the catalogue shown on pages and in exports.")
     workers: int = _setting(1, "gunicorn worker processes for `kg serve`.")
     threads: int = _setting(8, "Threads per gunicorn worker for `kg serve`.")
     ontology_dir: str = _setting(

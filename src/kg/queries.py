@@ -232,7 +232,7 @@ def parse_query_file(path: Path) -> Query:
                     f"with type one of {', '.join(PARAM_TYPES)}"
                 )
             params.append(
-                Parameter(match["name"], match["type"], bool(match["multi"]), match["doc"])  # type: ignore[arg-type]
+                Parameter(match["name"], match["type"], bool(match["multi"]), match["doc"])
             )
         elif key in ("name", "summary"):
             header[key] = value

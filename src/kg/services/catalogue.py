@@ -42,3 +42,21 @@ def list_methods(ctx: Context, *, lang: str) -> list[MethodSummary]:
             )
         )
     return methods
+
+
+@dataclass(frozen=True)
+class MethodMatch:
+    id: str
+    label: str
+
+
+def find_methods(ctx: Context, text: str, *, lang: str, limit: int = 10) -> list[MethodMatch]:
+    """Methods whose label or alias contains ``text``, best first."""
+    text = " ".join(text.split())[:200]
+    if not text:
+        return []
+    result = ctx.store.select(ctx.queries["find-methods"].bind(q=text, lang=lang))
+    return [
+        MethodMatch(method_id(ctx, str(r["method"])), str(r.get("label", "")))
+        for r in result.rows[:limit]
+    ]

@@ -19,6 +19,6 @@ def collect_stats(ctx: Context) -> Stats:
     graphs = ctx.store.select(ctx.queries["stats-graphs"].bind())
     return Stats(
         quads=ctx.store.quad_count(),
-        classes=[(str(r["class"]), int(r["resources"])) for r in classes.rows],
-        graphs=[(str(r["graph"]), int(r["triples"])) for r in graphs.rows],
+        classes=[(str(r["class"]), int(str(r["resources"]))) for r in classes.rows],
+        graphs=[(str(r["graph"]), int(str(r["triples"]))) for r in graphs.rows],
     )

@@ -28,6 +28,7 @@ from typing import BinaryIO
 
 import pyoxigraph as ox
 from rdflib import Graph
+from rdflib.term import Node
 
 from kg.store.base import (
     QUAD_FORMATS,
@@ -101,15 +102,15 @@ class EmbeddedStore(Store):
         if not isinstance(solutions, ox.QuerySolutions):
             raise QuerySyntaxError("not a SELECT query")
         names = tuple(v.value for v in solutions.variables)
-        rows: list[dict[str, object]] = []
+        rows: list[dict[str, Node]] = []
         for solution in solutions:
-            row = {}
+            row: dict[str, Node] = {}
             for name in names:
                 term = solution[name]
                 if term is not None:
                     row[name] = to_rdflib(term)
             rows.append(row)
-        return SelectResult(names, rows)  # type: ignore[arg-type]
+        return SelectResult(names, rows)
 
     def ask(self, query: str) -> bool:
         answer = self._query(query)

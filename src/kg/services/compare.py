@@ -1,0 +1,296 @@
+"""Comparing methods side by side: rows from the ontology, values from the graph.
+
+Which rows exist, in which order, under which label and whether they take part in
+difference highlighting all come from the ontology (``display-rows.rq``). A row differs
+when the compared *values* differ: IRIs for resources (fields, families, sources),
+normalised ranges for years, sets for multi-valued properties, and counts for rows whose
+difference basis is ``kg:CompareCount`` (related methods).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal as TypingLiteral
+
+from rdflib import URIRef
+from rdflib.term import Node
+
+from kg.namespaces import KG
+from kg.services.catalogue import method_id
+from kg.services.context import Context
+
+MIN_METHODS, MAX_METHODS = 2, 8
+METHOD_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,127}$")
+CellKind = TypingLiteral["text", "resource", "years", "source", "list", "count", "empty"]
+
+
+class CompareError(ValueError):
+    """The request cannot be compared (wrong number of methods, malformed id)."""
+
+
+class UnknownMethodsError(LookupError):
+    """Some requested methods do not exist."""
+
+    def __init__(self, ids: Sequence[str]) -> None:
+        self.ids = tuple(ids)
+        super().__init__(f"unknown method(s): {', '.join(ids)}")
+
+
+@dataclass(frozen=True)
+class RowDefinition:
+    property: str
+    order: int
+    label: str
+    label_lang: str
+    in_comparison: bool
+    highlight: bool
+    by_count: bool
+    symmetric: bool
+
+
+@dataclass(frozen=True)
+class Link:
+    kind: TypingLiteral["doi", "link"]
+    href: str
+
+
+@dataclass(frozen=True)
+class Value:
+    text: str
+    lang: str | None = None
+    fallback: bool = False
+    method_id: str | None = None
+    iri: str | None = None
+    link: Link | None = None
+
+
+@dataclass(frozen=True)
+class Cell:
+    kind: CellKind
+    values: tuple[Value, ...] = ()
+    count: int | None = None
+    key: object = None
+
+    @property
+    def text(self) -> str:
+        """The cell as the seed pages print it (links excluded)."""
+        if self.kind == "count":
+            return str(self.count)
+        separator = ", " if self.kind == "list" else "; "
+        return separator.join(v.text for v in self.values)
+
+
+@dataclass(frozen=True)
+class Row:
+    definition: RowDefinition
+    cells: tuple[Cell, ...]
+    differs: bool
+
+
+@dataclass(frozen=True)
+class MethodColumn:
+    id: str
+    iri: str
+    label: str
+    label_lang: str
+    fallback: bool
+
+
+@dataclass(frozen=True)
+class Comparison:
+    lang: str
+    methods: tuple[MethodColumn, ...]
+    rows: tuple[Row, ...]
+    query: str = field(repr=False)
+    round_trips: int = 0
+
+    @property
+    def differing_rows(self) -> int:
+        return sum(1 for row in self.rows if row.differs)
+
+
+# --- rows from the ontology, cached per store version and language ------------------------
+
+_rows_cache: dict[tuple[int, str, str], tuple[RowDefinition, ...]] = {}
+_rows_lock = threading.Lock()
+
+
+def display_rows(ctx: Context, lang: str) -> tuple[tuple[RowDefinition, ...], int]:
+    """The ontology's rows in ``lang`` and how many queries it took (0 when cached)."""
+    key = (id(ctx), ctx.store.version(), lang)
+    cached = _rows_cache.get(key)
+    if cached is not None:
+        return cached, 0
+    result = ctx.store.select(ctx.queries["display-rows"].bind(lang=lang))
+    rows = tuple(
+        RowDefinition(
+            property=str(r["property"]),
+            order=int(str(r["order"])),
+            label=str(r["label"]),
+            label_lang=str(r.get("labelLang", "")),
+            in_comparison=str(r["inComparison"]) == "true",
+            highlight=str(r["highlight"]) == "true",
+            by_count=str(r["basis"]) == str(KG.CompareCount),
+            symmetric=str(r["symmetric"]) == "true",
+        )
+        for r in result.rows
+    )
+    with _rows_lock:
+        if len(_rows_cache) > 64:
+            _rows_cache.clear()
+        _rows_cache[key] = rows
+    return rows, 1
+
+
+# --- the comparison ---------------------------------------------------------------------------
+
+
+def check_ids(ids: Sequence[str], *, minimum: int = MIN_METHODS) -> list[str]:
+    """Distinct, well-formed ids in the order given."""
+    unique = list(dict.fromkeys(ids))
+    bad = [i for i in unique if not METHOD_ID_RE.match(i)]
+    if bad:
+        raise CompareError(f"not a method id: {bad[0][:80]!r}")
+    if not minimum <= len(unique) <= MAX_METHODS:
+        raise CompareError(
+            f"choose between {minimum} and {MAX_METHODS} different methods (got {len(unique)})"
+        )
+    return unique
+
+
+def compare(
+    ctx: Context,
+    ids: Sequence[str],
+    *,
+    lang: str,
+    minimum: int = MIN_METHODS,
+    all_rows: bool = False,
+) -> Comparison:
+    """Compare the methods ``ids``; ``all_rows`` adds the method-page-only rows."""
+    unique = check_ids(ids, minimum=minimum)
+    iris = [ctx.method_iri(i) for i in unique]
+    definitions, trips = display_rows(ctx, lang)
+    headers = ctx.store.select(ctx.queries["method-headers"].bind(method=iris, lang=lang))
+    found: dict[str, dict[str, Node]] = {}
+    for row in headers.rows:
+        found.setdefault(str(row["method"]), row)
+    missing = [i for i, iri in zip(unique, iris, strict=True) if iri not in found]
+    if missing:
+        raise UnknownMethodsError(missing)
+    query = ctx.queries["method-rows"].bind(method=iris, lang=lang)
+    values = ctx.store.select(query)
+
+    columns = tuple(
+        MethodColumn(
+            id=i,
+            iri=iri,
+            label=str(found[iri].get("label", i)),
+            label_lang=str(found[iri].get("labelLang", "")),
+            fallback=str(found[iri].get("labelLang", "")) != lang,
+        )
+        for i, iri in zip(unique, iris, strict=True)
+    )
+    by_method_property: dict[tuple[str, str], list[dict[str, Node]]] = defaultdict(list)
+    for row in values.rows:
+        by_method_property[(str(row["method"]), str(row["property"]))].append(row)
+
+    rows = []
+    for definition in definitions:
+        if not (definition.in_comparison or all_rows):
+            continue
+        cells = tuple(
+            _cell(ctx, definition, by_method_property[(iri, definition.property)], lang,
+                  reported_count=found[iri].get("relatedCount"))
+            for iri in iris
+        )  # fmt: skip
+        differs = definition.highlight and len({c.key for c in cells}) > 1
+        rows.append(Row(definition, cells, differs))
+    return Comparison(lang, columns, tuple(rows), query, round_trips=trips + 2)
+
+
+def _cell(
+    ctx: Context,
+    definition: RowDefinition,
+    rows: list[dict[str, Node]],
+    lang: str,
+    *,
+    reported_count: Node | None,
+) -> Cell:
+    if definition.by_count:
+        related = _distinct_values(ctx, rows, lang)
+        count = len(related) if related else int(str(reported_count or 0))
+        return Cell("count", tuple(related), count=count, key=count)
+    if not rows:
+        return Cell("empty", key=frozenset())
+    if any("cell" in r for r in rows):
+        members = _list_members(rows, lang)
+        return Cell("list", members, key=tuple(v.text for v in members))
+    if any("start" in r for r in rows):
+        ranges = sorted({(_year(r["start"]), _year(r["end"])) for r in rows if "start" in r})
+        shown = tuple(Value(f"{s}–{e}" if s != e else str(s)) for s, e in ranges)
+        return Cell("years", shown, key=frozenset(ranges))
+    distinct = _distinct_values(ctx, rows, lang)
+    kind: CellKind = "text"
+    if any(v.link is not None for v in distinct) or any("doi" in r or "url" in r for r in rows):
+        kind = "source"
+    elif any(v.iri for v in distinct):
+        kind = "resource"
+    key = frozenset(v.iri or v.text for v in distinct)
+    return Cell(kind, tuple(distinct), key=key)
+
+
+def _distinct_values(ctx: Context, rows: list[dict[str, Node]], lang: str) -> list[Value]:
+    values: dict[str, Value] = {}
+    for r in rows:
+        node = r["value"]
+        identity = str(node) if isinstance(node, URIRef) else f"{node!r}"
+        if identity in values or "text" not in r:
+            continue
+        text = r["text"]
+        text_lang = str(r.get("textLang", "")) or None
+        link = None
+        if "doi" in r:
+            link = Link("doi", f"https://doi.org/{r['doi']}")
+        elif "url" in r:
+            link = Link("link", str(r["url"]))
+        iri = str(node) if isinstance(node, URIRef) else None
+        mid = method_id(ctx, iri) if iri and iri.startswith(ctx.method_iri("")) else None
+        values[identity] = Value(
+            text=str(text),
+            lang=text_lang,
+            fallback=text_lang is not None and text_lang != lang,
+            method_id=mid,
+            iri=iri,
+            link=link,
+        )
+    return (
+        sorted(values.values(), key=lambda v: v.text.casefold())
+        if len(values) > 1
+        else list(values.values())
+    )
+
+
+def _list_members(rows: list[dict[str, Node]], lang: str) -> tuple[Value, ...]:
+    """Walk each RDF list from its head (the property's value) in order."""
+    cells = {str(r["cell"]): r for r in rows if "cell" in r}
+    members: list[Value] = []
+    for head in dict.fromkeys(str(r["value"]) for r in rows):
+        node, seen = head, set()
+        while node in cells and node not in seen:
+            seen.add(node)
+            r = cells[node]
+            text_lang = str(r.get("textLang", "")) or None
+            members.append(
+                Value(str(r["text"]), text_lang, text_lang is not None and text_lang != lang)
+            )
+            node = str(r["next"])
+    return tuple(members)
+
+
+def _year(node: Node) -> int:
+    match = re.match(r"^-?\d{4,}", str(node))
+    return int(match.group(0)) if match else 0

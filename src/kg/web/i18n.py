@@ -1,0 +1,78 @@
+"""UI languages: gettext catalogs (Flask-Babel) and the choice of language per request.
+
+The language comes from ``?lang=``, then the cookie the language switch sets, then
+``Accept-Language``, then English. Catalogs are kept as ``.po`` files and compiled to
+``.mo`` when the app starts (only when a ``.po`` is newer), so every way of starting the
+service has them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask import Flask, g, request, url_for
+from flask_babel import Babel
+
+LANGUAGES: dict[str, str] = {"en": "English", "th": "ไทย", "ja": "日本語"}
+DEFAULT_LANGUAGE = "en"
+COOKIE = "kg_lang"
+TRANSLATIONS = Path(__file__).parent / "translations"
+
+
+def compile_catalogs(directory: Path = TRANSLATIONS) -> None:
+    for po_path in directory.glob("*/LC_MESSAGES/*.po"):
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        with po_path.open("rb") as po_file:
+            catalog = read_po(po_file)
+        tmp = mo_path.with_suffix(".mo.tmp")
+        with tmp.open("wb") as mo_file:
+            write_mo(mo_file, catalog)
+        tmp.replace(mo_path)
+
+
+def ui_language() -> str:
+    """The request's UI language (cached on ``g``)."""
+    cached = getattr(g, "ui_lang", None)
+    if isinstance(cached, str):
+        return cached
+    asked = request.args.get("lang", "")
+    if asked not in LANGUAGES:
+        asked = request.cookies.get(COOKIE, "")
+    if asked not in LANGUAGES:
+        asked = request.accept_languages.best_match(list(LANGUAGES)) or DEFAULT_LANGUAGE
+    g.ui_lang = asked
+    return asked
+
+
+def init_app(app: Flask) -> None:
+    compile_catalogs()
+    Babel(
+        app,
+        locale_selector=ui_language,
+        default_translation_directories=str(TRANSLATIONS),
+    )
+
+    @app.context_processor
+    def language_context() -> dict[str, object]:
+        return {"ui_lang": ui_language(), "languages": LANGUAGES, "language_url": language_url}
+
+    @app.after_request
+    def remember_language(response):  # type: ignore[no-untyped-def]
+        asked = request.args.get("lang")
+        if asked in LANGUAGES:
+            response.set_cookie(COOKIE, asked, max_age=365 * 24 * 3600, samesite="Lax")
+        response.vary.add("Accept-Language")
+        response.vary.add("Cookie")
+        return response
+
+
+def language_url(code: str) -> str:
+    """The current page in another UI language."""
+    args: dict[str, Any] = {k: v for k, v in request.args.lists() if k != "lang"}
+    args.update(request.view_args or {})
+    return url_for(request.endpoint or "pages.home", **args, lang=code)

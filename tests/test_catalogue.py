@@ -1,0 +1,106 @@
+"""The curated catalogue and every library query run against it."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+import pytest
+
+from kg.config import PROJECT_ROOT
+from kg.services.context import Context
+
+BASE = "https://w3id.org/rmkg/"
+SEEDS = {
+    "transfer-learning-with-diffusion-models": 5,
+    "fine-tuned-diffusion-model": 5,
+    "self-supervised-diffusion-model": 2,
+}
+# What each library query must return on the curated catalogue (beyond running at all).
+EXPECTATIONS = {
+    "stats-classes": lambda rows: (
+        {r["class"].split("#")[-1]: int(r["resources"]) for r in rows}["Method"] >= 43
+    ),
+    "stats-graphs": lambda rows: f"{BASE}graph/ontology" in {r["graph"] for r in rows},
+    "list-methods": lambda rows: len(rows) >= 43 and all("label" in r for r in rows),
+    "display-rows": lambda rows: (
+        [int(r["order"]) for r in rows] == sorted(int(r["order"]) for r in rows)
+    ),
+    "method-rows": lambda rows: len({r["property"] for r in rows}) >= 9,
+    "method-headers": lambda rows: rows[0]["label"] == "Transfer Learning with Diffusion Models",
+    "find-methods": lambda rows: len(rows) >= 3,
+    "describe-methods": lambda rows: len(rows) > 20,
+}
+
+
+def _rows(ctx: Context, name: str) -> list[dict[str, str]]:
+    query = ctx.queries[name]
+    if query.kind == "construct":
+        graph = ctx.store.construct(query.bind())
+        return [{"s": str(s), "p": str(p), "o": str(o)} for s, p, o in graph]
+    result = ctx.store.select(query.bind())
+    return [{k: str(v) for k, v in row.items()} for row in result.rows]
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTATIONS))
+def test_library_query_returns_what_it_promises(catalogue_ctx: Context, name: str) -> None:
+    assert EXPECTATIONS[name](_rows(catalogue_ctx, name))
+
+
+def test_every_library_query_has_an_expectation(catalogue_ctx: Context) -> None:
+    assert {q.name for q in catalogue_ctx.queries if q.path.parent.name != "checks"} <= set(
+        EXPECTATIONS
+    )
+
+
+def _related(ctx: Context) -> dict[str, set[str]]:
+    rows = ctx.store.select(ctx.queries["method-rows"].bind(method=_all_methods(ctx)))
+    links: dict[str, set[str]] = defaultdict(set)
+    for row in rows.rows:
+        if str(row["property"]).endswith("#relatedMethod"):
+            links[str(row["method"])].add(str(row["value"]))
+    return links
+
+
+def _all_methods(ctx: Context) -> list[str]:
+    rows = ctx.store.select(ctx.queries["list-methods"].bind()).rows
+    return [str(r["method"]) for r in rows]
+
+
+def test_seed_methods_have_the_seed_related_counts(catalogue_ctx: Context) -> None:
+    links = _related(catalogue_ctx)
+    assert {m: len(links[f"{BASE}method/{m}"]) for m in SEEDS} == SEEDS
+
+
+def test_related_links_form_one_connected_graph(catalogue_ctx: Context) -> None:
+    methods = _all_methods(catalogue_ctx)
+    links = _related(catalogue_ctx)
+    seen, todo = set(), [methods[0]]
+    while todo:
+        node = todo.pop()
+        if node not in seen:
+            seen.add(node)
+            todo.extend(links[node] - seen)
+    assert seen == set(methods)
+
+
+def test_catalogue_spans_at_least_four_fields(catalogue_ctx: Context) -> None:
+    rows = catalogue_ctx.store.select(catalogue_ctx.queries["list-methods"].bind()).rows
+    assert len({str(r["field"]) for r in rows if "field" in r}) >= 4
+
+
+SPARQL_IN_PYTHON = re.compile(
+    r"""["']\s*((SELECT|CONSTRUCT|ASK|DESCRIBE|INSERT|DELETE)\b[^"']*(\{|WHERE|DATA)"""
+    r"""|PREFIX\s+[A-Za-z0-9_-]*:)""",
+    re.IGNORECASE,
+)
+
+
+def test_no_python_file_under_src_contains_sparql() -> None:
+    offenders = [
+        f"{path.relative_to(PROJECT_ROOT)}:{n}"
+        for path in (PROJECT_ROOT / "src").rglob("*.py")
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if SPARQL_IN_PYTHON.search(line)
+    ]
+    assert offenders == []
