@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 STORE_STAMP := $(KG_STORE).loaded
 CATALOGUE := ontology/kg.ttl $(wildcard data/*.ttl)
 
-.PHONY: install run test lint typecheck unit store bench clean
+.PHONY: install system run test lint typecheck unit store bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,10 @@ $(STAMP): pyproject.toml
 	touch $@
 
 install: $(STAMP)
+
+# Debian's chromium and the Thai/Japanese fonts, for the browser tests.
+system:
+	scripts/install-system-packages.sh
 
 $(STORE_STAMP): $(STAMP) $(CATALOGUE)
 	$(BIN)/kg load
@@ -37,7 +41,7 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-unit: install
+unit: install system
 	$(BIN)/python -m pytest
 
 test: lint typecheck unit
