@@ -163,7 +163,7 @@ def query(name_or_file: str, params: tuple[str, ...], fmt: str) -> None:
         else:
             table = Table(*result.variables, caption=f"{len(result.rows)} rows")
             for row in result.rows:
-                table.add_row(*(str(row.get(v, "")) for v in result.variables))
+                table.add_row(*(querying.compact(ctx, row.get(v)) for v in result.variables))
             out.print(table)
 
 

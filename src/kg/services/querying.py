@@ -143,3 +143,17 @@ def _plain(term: Node | None) -> str:
 def _n3(term: Node) -> str:
     text: str = term.n3()
     return text.replace("\t", "\\t").replace("\n", "\\n")
+
+
+def compact(ctx: Context, term: Node | None) -> str:
+    """A term for people: prefixed names for known namespaces, else its plain value."""
+    if term is None:
+        return ""
+    if isinstance(term, URIRef):
+        value = str(term)
+        known = {**PREFIXES, **data_prefixes(ctx.settings.base_iri)}
+        for prefix, namespace in sorted(known.items(), key=lambda kv: -len(kv[1])):
+            if value.startswith(namespace) and len(value) > len(namespace):
+                return f"{prefix}:{value[len(namespace) :]}"
+        return value
+    return str(term)

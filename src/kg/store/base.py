@@ -12,7 +12,8 @@ from rdflib import Graph
 from rdflib.term import Node
 
 RdfFormatName = Literal["turtle", "nt", "nquads", "trig", "jsonld", "rdfxml"]
-QUAD_FORMATS: frozenset[str] = frozenset({"nquads", "trig"})
+QUAD_FORMATS: frozenset[str] = frozenset({"nquads", "trig", "jsonld"})
+"""Formats that carry named graphs (JSON-LD: a named graph is an ``@graph`` object)."""
 
 FORMAT_SUFFIXES: dict[str, RdfFormatName] = {
     ".ttl": "turtle",

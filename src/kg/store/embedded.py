@@ -144,8 +144,8 @@ class EmbeddedStore(Store):
             store.dump(output, ox_format)
         else:
             # A triples format for the whole store: the union of the graphs, graph by graph.
-            if format == "jsonld" or format == "rdfxml":
-                raise StoreError(f"{format} dumps of the whole store need one graph at a time")
+            if format == "rdfxml":
+                raise StoreError("RDF/XML dumps of the whole store need one graph at a time")
             for name in [ox.DefaultGraph(), *store.named_graphs()]:
                 store.dump(output, ox_format, from_graph=name)
 
