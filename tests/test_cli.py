@@ -116,3 +116,23 @@ def test_settings_are_all_listed_in_the_readme(run) -> None:  # type: ignore[no-
 def test_every_command_is_documented_in_the_readme() -> None:
     readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
     assert [c for c in main.commands if f"`kg {c}" not in readme] == []
+
+
+def test_validate_passes_on_the_catalogue(run) -> None:  # type: ignore[no-untyped-def]
+    code, stdout, _ = run("validate")
+    assert (code, stdout.strip()) == (0, "conforms: no violations")
+
+
+INVALID = sorted((PROJECT_ROOT / "tests" / "data" / "invalid").glob("*.ttl"))
+
+
+@pytest.mark.parametrize("fixture", INVALID, ids=lambda p: p.stem)
+def test_validate_names_focus_node_and_constraint(run, fixture: Path) -> None:  # type: ignore[no-untyped-def]
+    valid = PROJECT_ROOT / "tests" / "data" / "valid"
+    code, stdout, stderr = run("validate", str(valid), str(fixture))
+    assert code == 1
+    assert "violation(s)" in stderr
+    for line in stdout.strip().splitlines():
+        focus, _, rest = line.partition(" ")
+        assert focus.startswith("https://w3id.org/rmkg/")
+        assert rest.rstrip().endswith("]") and "[" in rest  # [the violated constraint]
