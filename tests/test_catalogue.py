@@ -30,6 +30,14 @@ EXPECTATIONS = {
     "method-headers": lambda rows: rows[0]["label"] == "Transfer Learning with Diffusion Models",
     "find-methods": lambda rows: len(rows) >= 3,
     "describe-methods": lambda rows: len(rows) > 20,
+    "browse-fields": lambda rows: (
+        {r["concept"].rsplit("/", 1)[-1]: int(r["methods"]) for r in rows}["deep-learning"] == 21
+    ),
+    "browse-families": lambda rows: sum(int(r["methods"]) for r in rows) >= 56,
+    "methods-per-decade": lambda rows: {r["decade"]: int(r["methods"]) for r in rows}["2020"] == 15,
+    "method-source": lambda rows: (
+        rows[0]["doi"] == "10.1109/CVPR52729.2023.02155" and len({r["name"] for r in rows}) == 6
+    ),
 }
 
 

@@ -110,3 +110,23 @@ def test_no_query_string_makes_a_500(
 ) -> None:
     response = client.get(page, query_string=params)
     assert response.status_code < 500
+
+
+def test_home_browses_by_field_family_and_decade_with_counts(client: FlaskClient) -> None:
+    page = client.get("/?lang=ja").get_data(as_text=True)
+    assert "深層学習" in page and "2020s" in page
+    only_dl = client.get("/?field=deep-learning").get_data(as_text=True)
+    assert only_dl.count('type="checkbox"') == 21
+    assert client.get("/?decade=1970").get_data(as_text=True).count('type="checkbox"') == 5
+
+
+def test_search_finds_by_alias_and_escapes(client: FlaskClient) -> None:
+    page = client.get("/search?q=TL-DM").get_data(as_text=True)
+    assert f'href="/methods/{TLDM}"' in page
+    nothing = client.get("/search?q=<script>alert(1)</script>").get_data(as_text=True)
+    assert "<script>alert" not in nothing and "&lt;script&gt;" in nothing
+
+
+def test_dataset_page_lists_the_named_graphs(client: FlaskClient) -> None:
+    page = client.get("/dataset").get_data(as_text=True)
+    assert "https://w3id.org/rmkg/graph/methods-seed" in page

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from kg.services.context import Context
@@ -16,6 +17,12 @@ class MethodSummary:
     field: str | None
     field_lang: str | None
     start_year: int | None
+    field_iri: str | None = None
+    family_iri: str | None = None
+
+    @property
+    def decade(self) -> int | None:
+        return None if self.start_year is None else self.start_year // 10 * 10
 
 
 def method_id(ctx: Context, iri: str) -> str:
@@ -26,22 +33,60 @@ def method_id(ctx: Context, iri: str) -> str:
 
 def list_methods(ctx: Context, *, lang: str) -> list[MethodSummary]:
     result = ctx.store.select(ctx.queries["list-methods"].bind(lang=lang))
-    methods = []
+    methods: dict[str, MethodSummary] = {}
     for row in result.rows:
         iri = str(row["method"])
+        if iri in methods:
+            continue  # a second field or family: the list shows the first
         start = row.get("startYear")
-        methods.append(
-            MethodSummary(
-                id=method_id(ctx, iri),
-                iri=iri,
-                label=str(row.get("label", iri)),
-                label_lang=str(row.get("labelLang", "")),
-                field=str(row["fieldLabel"]) if "fieldLabel" in row else None,
-                field_lang=str(row["fieldLabelLang"]) if "fieldLabelLang" in row else None,
-                start_year=int(str(start)[:4]) if start is not None else None,
-            )
+        methods[iri] = MethodSummary(
+            id=method_id(ctx, iri),
+            iri=iri,
+            label=str(row.get("label", iri)),
+            label_lang=str(row.get("labelLang", "")),
+            field=str(row["fieldLabel"]) if "fieldLabel" in row else None,
+            field_lang=str(row["fieldLabelLang"]) if "fieldLabelLang" in row else None,
+            start_year=_year(start),
+            field_iri=str(row["field"]) if "field" in row else None,
+            family_iri=str(row["family"]) if "family" in row else None,
         )
-    return methods
+    return list(methods.values())
+
+
+def _year(node: object) -> int | None:
+    match = re.match(r"^-?\d+", str(node)) if node is not None else None
+    return int(match.group(0)) if match else None
+
+
+@dataclass(frozen=True)
+class ConceptCount:
+    id: str
+    iri: str
+    label: str
+    broader: str | None
+    methods: int
+
+
+def browse_concepts(ctx: Context, kind: str, *, lang: str) -> list[ConceptCount]:
+    """Fields (``kind="field"``) or families (``"family"``) with their method counts."""
+    query = {"field": "browse-fields", "family": "browse-families"}[kind]
+    result = ctx.store.select(ctx.queries[query].bind(lang=lang))
+    prefix = f"{ctx.settings.base_iri}{kind}/"
+    return [
+        ConceptCount(
+            id=str(r["concept"]).removeprefix(prefix),
+            iri=str(r["concept"]),
+            label=str(r.get("label", r["concept"])),
+            broader=str(r["broader"]) if "broader" in r else None,
+            methods=int(str(r["methods"])),
+        )
+        for r in result.rows
+    ]
+
+
+def methods_per_decade(ctx: Context) -> list[tuple[int, int]]:
+    result = ctx.store.select(ctx.queries["methods-per-decade"].bind())
+    return [(int(str(r["decade"])), int(str(r["methods"]))) for r in result.rows]
 
 
 @dataclass(frozen=True)

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
-from kg.services.catalogue import find_methods, list_methods
+from kg.services.catalogue import (
+    browse_concepts,
+    find_methods,
+    list_methods,
+    methods_per_decade,
+)
+from kg.services.citations import method_citation, to_bibtex, to_csl_json
 from kg.services.compare import CompareError, UnknownMethodsError, check_ids, compare
 from kg.services.compare_export import comparison_csv, comparison_markdown
+from kg.services.stats import collect_stats
 from kg.web.context import services
 from kg.web.i18n import ui_language
 
@@ -22,7 +30,71 @@ DOWNLOADS = {"csv": "text/csv", "md": "text/markdown", "ttl": "text/turtle",
 
 @blueprint.get("/")
 def home() -> str:
-    return render_template("home.html", methods=list_methods(services(), lang=ui_language()))
+    """The catalogue, browsable by field, family and decade (each a filter with counts)."""
+    ctx, lang = services(), ui_language()
+    fields = browse_concepts(ctx, "field", lang=lang)
+    families = browse_concepts(ctx, "family", lang=lang)
+    chosen = {k: request.args.get(k, "") for k in ("field", "family", "decade")}
+    methods = [
+        m
+        for m in list_methods(ctx, lang=lang)
+        if (not chosen["field"] or m.field_iri == f"{ctx.settings.base_iri}field/{chosen['field']}")
+        and (
+            not chosen["family"]
+            or m.family_iri == f"{ctx.settings.base_iri}family/{chosen['family']}"
+        )
+        and (not chosen["decade"] or str(m.decade) == chosen["decade"])
+    ]
+    decades = [(str(d), f"{d}s", n) for d, n in methods_per_decade(ctx)]
+    field_items = [(f.id, f.label, f.methods) for f in fields if f.methods]
+    family_items = [(f.id, f.label, f.methods) for f in families if f.methods]
+    facets = [
+        _facet(_("Fields"), "field", field_items, chosen),
+        _facet(_("Families"), "family", family_items, chosen),
+        _facet(_("Decade of origin"), "decade", decades, chosen),
+    ]
+    return render_template("home.html", methods=methods, facets=facets, chosen=chosen)
+
+
+@dataclass(frozen=True)
+class FacetItem:
+    value: str
+    label: str
+    count: int
+    url: str
+    clear_url: str
+
+
+@dataclass(frozen=True)
+class Facet:
+    title: str
+    name: str
+    entries: tuple[FacetItem, ...]
+
+
+def _facet(
+    title: str, name: str, items: list[tuple[str, str, int]], chosen: dict[str, str]
+) -> Facet:
+    def url(value: str) -> str:
+        args: dict[str, Any] = {**chosen, name: value}
+        return url_for("pages.home", **args)
+
+    entries = tuple(FacetItem(v, label, n, url(v), url("")) for v, label, n in items)
+    return Facet(title, name, entries)
+
+
+@blueprint.get("/search")
+def search() -> str:
+    """Methods whose label or alias contains the text (the search index replaces this)."""
+    text = request.args.get("q", "")
+    matches = find_methods(services(), text, lang=ui_language(), limit=20)
+    return render_template("search.html", text=text, matches=matches)
+
+
+@blueprint.get("/dataset")
+def dataset() -> str:
+    """The catalogue's named graphs, counts and sources."""
+    return render_template("dataset.html", stats=collect_stats(services()))
 
 
 @blueprint.get("/health")
@@ -63,6 +135,7 @@ def compare_page() -> str | BaseResponse:
             for fmt in DOWNLOADS
         },  # fmt: skip
         query_url=url_for("pages.query_editor", query=comparison.query),
+        dataset_url=url_for("pages.dataset"),
         can_add=len(comparison.methods) < 8,
     )
 
@@ -129,6 +202,29 @@ def method_page(method_id: str) -> str:
         abort(Response(render_template("not_found.html", ids=[method_id],
                                        suggestions=suggestions), status=404))  # fmt: skip
     return render_template("method.html", method=described.methods[0], rows=described.rows)
+
+
+@blueprint.get("/methods/<method_id>/citation.<fmt>")
+def method_citation_download(method_id: str, fmt: str) -> Response:
+    if fmt not in ("bib", "json"):
+        abort(404, description=_("Unknown download format."))
+    ctx = services()
+    try:
+        check_ids([method_id], minimum=1)
+    except CompareError as exc:
+        abort(400, description=str(exc))
+    citation = method_citation(ctx, ctx.method_iri(method_id))
+    if citation is None:
+        abort(404, description=_("This method has no recorded source."))
+    if fmt == "bib":
+        body, mimetype = to_bibtex(citation), "application/x-bibtex"
+    else:
+        body, mimetype = to_csl_json(citation), "application/vnd.citationstyles.csl+json"
+    return Response(
+        body,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{method_id}.{fmt}"'},
+    )
 
 
 @blueprint.get("/api/methods")
