@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from flask.testing import FlaskClient
 
 from kg.namespaces import KG
 from kg.services.compare import CompareError, UnknownMethodsError, compare
 from kg.services.compare_export import cell_text, comparison_markdown
 from kg.services.context import Context
 from tests.conftest import shared_path
+from tests.html_tables import read_compare_page
 from tests.seed_tables import read_seed
 
 TLDM = "transfer-learning-with-diffusion-models"
@@ -98,3 +100,20 @@ def test_unknown_ids_are_named(catalogue_ctx: Context) -> None:
     with pytest.raises(UnknownMethodsError) as caught:
         compare(catalogue_ctx, [TLDM, "no-such-method"], lang="en")
     assert caught.value.ids == ("no-such-method",)
+
+
+@pytest.mark.parametrize("seed_file", list(PAIRS))
+def test_the_html_page_shows_the_seed_table(client: FlaskClient, seed_file: str) -> None:
+    """The rendered page (not the service) against the seed: all but our own summaries."""
+    seed = read_seed(shared_path("seeds", seed_file))
+    (first, second), lang = PAIRS[seed_file]
+    page = read_compare_page(
+        client.get(f"/compare?m={first}&m={second}&lang={lang}").get_data(as_text=True)
+    )
+    assert (page.title, page.subtitle) == (seed.title, seed.subtitle)
+    assert page.headers == seed.headers
+    summary_label = seed.rows[-1][0]
+    assert [r for r in page.rows if r[0] != summary_label] == [
+        r for r in seed.rows if r[0] != summary_label
+    ]
+    assert [r[1] for r in page.rows] == [r[1] for r in seed.rows]
