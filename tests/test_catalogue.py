@@ -35,6 +35,38 @@ EXPECTATIONS = {
     ),
     "browse-families": lambda rows: sum(int(r["methods"]) for r in rows) >= 56,
     "methods-per-decade": lambda rows: {r["decade"]: int(r["methods"]) for r in rows}["2020"] == 15,
+    "import-row-labels": lambda rows: len({r["term"] for r in rows if "order" in r}) == 10,
+    "import-language-labels": lambda rows: len(rows) > 50,
+    "import-method-names": lambda rows: len({r["method"] for r in rows}) == 56,
+    "import-method-facts": lambda rows: len(rows) > 0,
+    "import-concepts": lambda rows: len({r["concept"] for r in rows}) == 37,
+    "import-sources": lambda rows: len({r["source"] for r in rows}) == 53,
+    "import-context": lambda rows: len(rows) > 3000,
+    "import-people": lambda rows: len({r["person"] for r in rows}) == 180,
+    "import-arxiv-methods": lambda rows: len({r["method"] for r in rows}) == 34,
+    "describe-resource": lambda rows: (
+        {r["o"] for r in rows if r["p"].endswith("#first")}
+        >= {f"{BASE}person/jonathan-ho", f"{BASE}person/pieter-abbeel"}
+        and "Denoising Diffusion Probabilistic Models" in {r["o"] for r in rows}
+    ),
+    "describe-references": lambda rows: (
+        {r["s"] for r in rows if r["p"].endswith("#originator")} >= {f"{BASE}method/ddpm"}
+        and "Jonathan Ho" not in {r["o"] for r in rows}
+    ),
+    "ontology-terms": lambda rows: (
+        {r["valueLabel"] for r in rows if r["term"].endswith("#field") and "valueLabel" in r}
+        >= {"Method", "Field"}
+    ),
+    "graph-triples": lambda rows: len(rows) > 200
+    and all(r["s"].startswith("https://w3id.org/rmkg/ontology") for r in rows),
+    "dataset-graphs": lambda rows: (
+        {r["graph"].rsplit("/", 1)[-1]: int(r["triples"]) for r in rows}["ontology"] > 200
+        and all(int(r["subjects"]) > 0 for r in rows)
+    ),
+    "example-resources": lambda rows: (
+        {r["class"].split("#")[-1] for r in rows}
+        == {"Method", "Person", "Source", "Field", "Family"}
+    ),
     "method-source": lambda rows: (
         rows[0]["doi"] == "10.1109/CVPR52729.2023.02155" and len({r["name"] for r in rows}) == 6
     ),

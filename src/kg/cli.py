@@ -211,5 +211,92 @@ def show_settings() -> None:
     out.print(table)
 
 
+@main.command(name="import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["seed", "pwc", "epoch"]),
+    default=None,
+    help="Input format (default: from the suffix: .txt/.md seed, .json pwc, .csv epoch).",
+)
+@click.option("--dry-run", is_flag=True, help="Read, merge and validate; write nothing.")
+@click.option("--licence", default=None, help="Licence IRI of the input (recorded).")
+@click.option("--attribution", default=None, help="Credit line of the input (recorded).")
+@friendly_errors
+def import_command(
+    files: tuple[Path, ...],
+    fmt: str | None,
+    dry_run: bool,
+    licence: str | None,
+    attribution: str | None,
+) -> None:
+    """Import comparison-page exports, Papers with Code or Epoch AI data.
+
+    Each FILE goes into its own named graph (graph/import-<stem>), with its provenance in
+    graph/provenance/import-<stem>; methods are merged with the store by label or alias.
+    Nothing is written unless everything reads and passes the SHACL shapes.
+    """
+    import time
+
+    from rich.progress import Progress
+
+    from kg.services.imports import import_files
+
+    started = time.monotonic()
+    bar: Progress | None = None
+    tasks: dict[str, Any] = {}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            if time.monotonic() - started < 1.0:
+                return
+            bar = Progress(console=err, transient=True)
+            bar.start()
+        if stage not in tasks:
+            tasks[stage] = bar.add_task(stage, total=total)
+        bar.update(tasks[stage], completed=done, total=total)
+
+    try:
+        report = import_files(
+            _context(),
+            list(files),
+            format=fmt,
+            dry_run=dry_run,
+            licence=licence,
+            attribution=attribution,
+            progress=progress,
+        )
+    finally:
+        if bar is not None:
+            bar.stop()
+    verb = "would import" if report.dry_run else "imported"
+    for graph in report.graphs:
+        out.print(f"{verb} {graph}")
+    out.print(
+        f"records read: {report.records_read}; methods created: {len(report.created)}, "
+        f"merged: {len(report.merged)}, skipped: {len(report.skipped)}"
+    )
+    for skipped in report.skipped:
+        out.print(f"  skipped {skipped.where}: {skipped.reason}")
+    for note in report.notes[:20]:
+        out.print(f"  note {note.where}: {note.reason}")
+    if len(report.notes) > 20:
+        out.print(f"  … and {len(report.notes) - 20} more notes")
+    out.print(", ".join(f"{name}: {count}" for name, count in report.counts.items()))
+    if report.violations_ignored:
+        err.print(
+            f"{report.violations_ignored} SHACL violation(s) already in the store were ignored"
+        )
+    if report.dry_run:
+        out.print(f"dry run: nothing written ({report.seconds:.1f} s)")
+    else:
+        out.print(
+            f"{report.quads_after} quads in the store (before: {report.quads_before}); "
+            f"{report.seconds:.1f} s"
+        )
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

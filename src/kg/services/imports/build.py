@@ -1,0 +1,532 @@
+"""From method records to one RDF graph per input file, merged with what the store holds.
+
+Merge rule
+    Records whose names (label or alias, any language, compared case- and
+    width-insensitively) overlap describe one method, within the batch and against the
+    store (ignoring the graphs the import replaces). A group matching exactly one stored
+    method merges into it; matching none, it becomes a new method; matching several, it is
+    skipped (ambiguous). Records of the same file that carry different identifiers of their
+    own (Papers with Code slugs) are never merged with each other.
+
+Single-valued facts
+    Year range, original source, related count and alias list, and one label, attribution,
+    type and summary per language: the first value known wins (the store's, then the
+    batch's in file order); a differing later value is not written and is reported.
+
+Node identity
+    Year ranges, alias lists and authors are skolem IRIs (``.well-known/genid/<hash>``) made
+    from the method (or source) and the value, so two files stating the same fact write the
+    same triples, and two files stating different years make two nodes, which the shapes
+    then refuse (at most one year of origin).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from rdflib import RDF, RDFS, XSD, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCTERMS, FOAF, SKOS
+
+from kg.namespaces import KG
+from kg.services.context import Context
+from kg.services.imports.model import ConceptName, MethodRecord, Skipped, SourceRecord
+from kg.services.imports.text import gyear, normalise, scripts_of, short_hash, slugify
+
+BIBO = Namespace("http://purl.org/ontology/bibo/")
+PRISM = Namespace("http://prismstandard.org/namespaces/basic/2.0/")
+SCHEMA = Namespace("https://schema.org/")
+FALLBACK_LANGUAGE = "en"
+PER_LANGUAGE = {
+    "label": SKOS.prefLabel,
+    "attribution": KG.attribution,
+    "type": KG.methodType,
+    "summary": KG.summary,
+}
+
+
+# --- what the store holds ------------------------------------------------------------------------
+
+
+@dataclass
+class StoreIndex:
+    """Methods, concepts and sources in the store, outside the graphs an import replaces."""
+
+    method_names: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    methods: set[str] = field(default_factory=set)
+    concepts: dict[tuple[str, str], list[tuple[bool, str]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    concept_iris: set[str] = field(default_factory=set)
+    source_by_citation: dict[str, str] = field(default_factory=dict)
+    source_by_arxiv: dict[str, str] = field(default_factory=dict)
+    source_iris: set[str] = field(default_factory=set)
+    imported: set[str] = field(default_factory=set)
+    """Concepts and sources stated by an earlier import (restated alike, not left out)."""
+
+    @classmethod
+    def load(cls, ctx: Context, replaced: set[str]) -> StoreIndex:
+        index = cls()
+        import_prefix = ctx.graph_iri("import-")
+        names = ctx.store.select(ctx.queries["import-method-names"].bind())
+        for row in names.rows:
+            if str(row["typeGraph"]) in replaced:
+                continue
+            method = str(row["method"])
+            index.methods.add(method)
+            if "name" in row and str(row.get("nameGraph")) not in replaced:
+                index.method_names[normalise(str(row["name"]))].add(method)
+        concepts = ctx.store.select(ctx.queries["import-concepts"].bind())
+        for row in concepts.rows:
+            if str(row["graph"]) in replaced:
+                continue
+            concept = str(row["concept"])
+            index.concept_iris.add(concept)
+            if str(row["graph"]).startswith(import_prefix):
+                index.imported.add(concept)
+            preferred = str(row["preferred"]) == "true"
+            key = (str(row["class"]), normalise(str(row["label"])))
+            index.concepts[key].append((not preferred, concept))
+        sources = ctx.store.select(ctx.queries["import-sources"].bind())
+        for row in sources.rows:
+            if str(row["graph"]) in replaced:
+                continue
+            source = str(row["source"])
+            index.source_iris.add(source)
+            if str(row["graph"]).startswith(import_prefix):
+                index.imported.add(source)
+            if "citation" in row:
+                index.source_by_citation.setdefault(str(row["citation"]), source)
+            if "arxiv" in row:
+                index.source_by_arxiv.setdefault(str(row["arxiv"]), source)
+        return index
+
+    def concept(self, cls: URIRef, label: Literal) -> str | None:
+        found = sorted(self.concepts.get((str(cls), normalise(str(label))), []))
+        return found[0][1] if found else None
+
+
+@dataclass
+class KnownFacts:
+    """Single-valued facts of a method: value, and the node the store states it with
+    ("" for a literal or IRI value; None when the value comes from the batch)."""
+
+    values: dict[str, tuple[object, str | None]] = field(default_factory=dict)
+
+
+def load_method_facts(
+    ctx: Context, methods: Iterable[str], replaced: set[str]
+) -> dict[str, KnownFacts]:
+    facts: dict[str, KnownFacts] = defaultdict(KnownFacts)
+    wanted = sorted(set(methods))
+    aliases: dict[str, set[str]] = defaultdict(set)
+    alias_nodes: dict[str, str] = {}
+    query = ctx.queries["import-method-facts"]
+    for start in range(0, len(wanted), 100):
+        result = ctx.store.select(query.bind(method=wanted[start : start + 100]))
+        for row in result.rows:
+            if str(row["graph"]) in replaced:
+                continue
+            method, prop, value = str(row["method"]), row["property"], row["value"]
+            known = facts[method].values
+            if prop == KG.yearOfOrigin:
+                years = (int(str(value)), int(str(row["extra"])))
+                known.setdefault("years", (years, str(row["node"])))
+            elif prop == KG.originalSource:
+                known.setdefault("source", (str(value), ""))
+            elif prop == KG.relatedCount:
+                known.setdefault("related", (int(str(value)), ""))
+            elif prop == KG.aliases:
+                aliases[method].add(str(value))
+                alias_nodes.setdefault(method, str(row["node"]))
+            elif isinstance(value, Literal) and value.language:
+                for name, predicate in PER_LANGUAGE.items():
+                    if prop == predicate:
+                        known.setdefault(f"{name}@{value.language}", (str(value), ""))
+    for method, names in aliases.items():
+        facts[method].values.setdefault("aliases", (frozenset(names), alias_nodes[method]))
+    return facts
+
+
+# --- the outcome ---------------------------------------------------------------------------------
+
+
+@dataclass
+class BuildResult:
+    graphs: dict[str, Graph]
+    """graph name (``import-<stem>``) -> its triples."""
+    created: list[str]
+    merged: list[tuple[str, str]]
+    """(where, method IRI) of every record merged into a stored or earlier method."""
+    skipped: list[Skipped]
+    methods: dict[str, set[str]]
+    """graph name -> the methods it describes."""
+    notes: list[Skipped]
+    """Facts not written because another value was known first."""
+    record_iris: dict[int, str] = field(default_factory=dict)
+    """id(record) -> the method it was written to."""
+
+
+class _UnionFind:
+    def __init__(self, size: int) -> None:
+        self.parent = list(range(size))
+
+    def find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+class GraphBuilder:
+    def __init__(self, ctx: Context, index: StoreIndex, replaced: set[str]) -> None:
+        self.ctx = ctx
+        self.base = ctx.settings.base_iri
+        self.index = index
+        self.replaced = replaced
+        self.taken: set[str] = set(index.methods) | index.concept_iris | index.source_iris
+        self.batch_concepts: dict[tuple[str, str], str] = {}
+        self.batch_sources: dict[str, str] = {}
+        self.graphs: dict[str, Graph] = {}
+        self.notes: list[Skipped] = []
+
+    # --- IRIs --------------------------------------------------------------------------------
+
+    def genid(self, *parts: str) -> URIRef:
+        return URIRef(f"{self.base}.well-known/genid/{short_hash(*parts, length=24)}")
+
+    def mint(self, kind: str, slug: str, fallback: str) -> str:
+        slug = slug or f"{kind}-{short_hash(fallback)}"
+        iri = f"{self.base}{kind}/{slug}"
+        number = 2
+        while iri in self.taken:
+            iri = f"{self.base}{kind}/{slug}-{number}"
+            number += 1
+        self.taken.add(iri)
+        return iri
+
+    def graph(self, name: str) -> Graph:
+        if name not in self.graphs:
+            self.graphs[name] = Graph()
+        return self.graphs[name]
+
+    # --- grouping ----------------------------------------------------------------------------
+
+    def group(self, records: list[MethodRecord]) -> list[list[int]]:
+        uf = _UnionFind(len(records))
+        owner: dict[str, int] = {}
+        for i, record in enumerate(records):
+            for name in record.names():
+                key = normalise(str(name))
+                if not key:
+                    continue
+                j = owner.get(key)
+                if j is None:
+                    owner[key] = i
+                elif not _distinct_by_key(records[uf.find(j)], record):
+                    uf.union(i, j)
+        groups: dict[int, list[int]] = defaultdict(list)
+        for i in range(len(records)):
+            groups[uf.find(i)].append(i)
+        return [groups[root] for root in sorted(groups)]
+
+    # --- building ----------------------------------------------------------------------------
+
+    def build(self, records: list[MethodRecord]) -> BuildResult:
+        created: list[str] = []
+        merged: list[tuple[str, str]] = []
+        skipped: list[Skipped] = []
+        methods: dict[str, set[str]] = defaultdict(set)
+        assignments: list[tuple[list[MethodRecord], str, bool]] = []
+        for group in self.group(records):
+            members = [records[i] for i in group]
+            matches: set[str] = set()
+            for record in members:
+                for name in record.names():
+                    matches |= self.index.method_names.get(normalise(str(name)), set())
+            if len(matches) > 1:
+                for record in members:
+                    skipped.append(
+                        Skipped(
+                            str(record.where),
+                            f"{_label_of(record)!r} matches several methods: "
+                            + ", ".join(sorted(matches)),
+                        )
+                    )
+                continue
+            if matches:
+                iri = matches.pop()
+                assignments.append((members, iri, True))
+                merged.extend((str(r.where), iri) for r in members)
+            else:
+                iri = self.mint("method", self._method_slug(members), str(members[0].where))
+                assignments.append((members, iri, False))
+                created.append(iri)
+                merged.extend((str(r.where), iri) for r in members[1:])
+        stored = [iri for _, iri, in_store in assignments if in_store]
+        facts = load_method_facts(self.ctx, stored, self.replaced) if stored else {}
+        key_to_iri = {
+            r.key: iri for members, iri, _ in assignments for r in members if r.key is not None
+        }
+        for members, iri, _ in assignments:
+            known = facts.get(iri, KnownFacts())
+            # No English name on the page (a Thai or Japanese export): the shapes need an
+            # English label, and the first English alias is the best name known. Not used when
+            # the store already has another English label.
+            english = None
+            if not any(label.language == FALLBACK_LANGUAGE for r in members for label in r.labels):
+                english = _first_english_alias(members)
+                stored_en = known.values.get(f"label@{FALLBACK_LANGUAGE}")
+                if english is not None and stored_en is not None and stored_en[0] != str(english):
+                    english = None
+            for record in members:
+                self._method(URIRef(iri), record, known, english, key_to_iri)
+                methods[record.graph].add(iri)
+        record_iris = {id(r): iri for members, iri, _ in assignments for r in members}
+        return BuildResult(self.graphs, created, merged, skipped, methods, self.notes, record_iris)
+
+    def _method_slug(self, members: list[MethodRecord]) -> str:
+        for record in members:
+            if record.slug_hint:
+                return slugify(record.slug_hint)
+        for record in members:
+            for label in record.labels:
+                if label.language == FALLBACK_LANGUAGE and slugify(str(label)):
+                    return slugify(str(label))
+        english = _first_english_alias(members)
+        if english is not None and slugify(str(english)):
+            return slugify(str(english))
+        for record in members:
+            for name in record.names():
+                if slugify(str(name)):
+                    return slugify(str(name))
+        return ""
+
+    def _first_known(
+        self,
+        known: KnownFacts,
+        key: str,
+        value: object,
+        record: MethodRecord,
+        what: str,
+        node: str = "",
+    ) -> bool:
+        """Whether to state ``value``: yes if it is new, or equal to the known value and
+        stated with the same node (restating it then adds nothing to the union, and keeps
+        every file's graph the same whatever was imported before); no if a different value
+        is known (reported), or the store states the same value with another node (a blank
+        year range or list of the curated catalogue)."""
+        previous = known.values.get(key)
+        if previous is None:
+            known.values[key] = (value, None)
+            return True
+        old, stored_node = previous
+        if old == value:
+            return stored_node is None or stored_node == node
+        self.notes.append(
+            Skipped(
+                str(record.where),
+                f"{what} of {_label_of(record)!r} not written: {_show(value)} differs from "
+                f"the {'stored' if stored_node is not None else 'earlier'} {_show(old)}",
+            )
+        )
+        return False
+
+    def _method(
+        self,
+        method: URIRef,
+        record: MethodRecord,
+        known: KnownFacts,
+        english: Literal | None,
+        key_to_iri: dict[str, str],
+    ) -> None:
+        g = self.graph(record.graph)
+        g.add((method, RDF.type, KG.Method))
+        labels = list(record.labels)
+        if english is not None:
+            labels.append(english)
+        for name, predicate, values in (
+            ("label", SKOS.prefLabel, labels),
+            ("attribution", KG.attribution, record.attribution),
+            ("type", KG.methodType, record.method_type),
+            ("summary", KG.summary, record.summary),
+        ):
+            for value in values:
+                key = f"{name}@{value.language}"
+                if self._first_known(known, key, str(value), record, name):
+                    g.add((method, predicate, value))
+        if record.aliases:
+            names = frozenset(str(a) for a in record.aliases)
+            head = self._list_nodes(method, KG.aliases, record.aliases)[0]
+            if self._first_known(known, "aliases", names, record, "aliases", str(head)):
+                self._list(g, method, KG.aliases, record.aliases)
+                for alias in record.aliases:
+                    g.add((method, SKOS.altLabel, alias))
+        if record.years is not None:
+            start, end = record.years
+            node = self.genid(str(method), "yearOfOrigin", str(start), str(end))
+            if self._first_known(known, "years", record.years, record, "year of origin", str(node)):
+                g.add((method, KG.yearOfOrigin, node))
+                g.add((node, RDF.type, KG.YearRange))
+                g.add((node, KG.startYear, Literal(gyear(start), datatype=XSD.gYear)))
+                g.add((node, KG.endYear, Literal(gyear(end), datatype=XSD.gYear)))
+        if record.related_count is not None and self._first_known(
+            known, "related", record.related_count, record, "related count"
+        ):
+            g.add(
+                (
+                    method,
+                    KG.relatedCount,
+                    Literal(str(record.related_count), datatype=XSD.nonNegativeInteger),
+                )
+            )
+        for concept in record.fields:
+            g.add((method, KG.field, self._concept(g, KG.Field, concept)))
+        for concept in record.families:
+            g.add((method, KG.family, self._concept(g, KG.Family, concept)))
+        if record.source is not None:
+            source = self._source(g, record.source)
+            if self._first_known(known, "source", str(source), record, "original source"):
+                g.add((method, KG.originalSource, source))
+        for key in record.related_keys:
+            other = key_to_iri.get(key)
+            if other is not None and other != str(method):
+                low, high = sorted((str(method), other))
+                g.add((URIRef(low), KG.relatedMethod, URIRef(high)))
+
+    def _list_nodes(self, subject: URIRef, predicate: URIRef, items: list[Literal]) -> list[URIRef]:
+        content = [f"{item}@{item.language}" for item in items]
+        return [
+            self.genid(str(subject), str(predicate), *content, str(i)) for i in range(len(items))
+        ]
+
+    def _list(self, g: Graph, subject: URIRef, predicate: URIRef, items: list[Literal]) -> None:
+        nodes = self._list_nodes(subject, predicate, items)
+        g.add((subject, predicate, nodes[0]))
+        for i, (node, item) in enumerate(zip(nodes, items, strict=True)):
+            g.add((node, RDF.first, item))
+            g.add((node, RDF.rest, nodes[i + 1] if i + 1 < len(nodes) else RDF.nil))
+
+    def _concept(self, g: Graph, cls: URIRef, name: ConceptName) -> URIRef:
+        iri = self._concept_iri(g, cls, name.label)
+        for broader in name.broader:
+            parent = self._concept_iri(g, cls, broader)
+            g.add((URIRef(iri), SKOS.broader, URIRef(parent)))
+            g.add((URIRef(parent), SKOS.narrower, URIRef(iri)))
+        return URIRef(iri)
+
+    def _concept_iri(self, g: Graph, cls: URIRef, label: Literal) -> str:
+        stored = self.index.concept(cls, label)
+        if stored is not None and stored not in self.index.imported:
+            return stored
+        key = (str(cls), normalise(str(label)))
+        iri = stored or self.batch_concepts.get(key)
+        if iri is None:
+            kind = "field" if cls == KG.Field else "family"
+            iri = self.mint(kind, slugify(str(label)), str(label))
+            self.batch_concepts[key] = iri
+        scheme = URIRef(f"{self.base}scheme/{'fields' if cls == KG.Field else 'families'}")
+        node = URIRef(iri)
+        g.add((node, RDF.type, cls))
+        g.add((node, SKOS.prefLabel, label))
+        g.add((node, SKOS.inScheme, scheme))
+        g.add((scheme, RDF.type, SKOS.ConceptScheme))
+        return iri
+
+    def _source(self, g: Graph, source: SourceRecord) -> URIRef:
+        stored = None
+        if source.citation is not None:
+            stored = self.index.source_by_citation.get(source.citation.text)
+        if stored is None and source.arxiv_id:
+            stored = self.index.source_by_arxiv.get(source.arxiv_id)
+        if stored is not None and stored not in self.index.imported:
+            return URIRef(stored)
+        key = source.key()
+        iri = stored or self.batch_sources.get(key)
+        if iri is None:
+            iri = self.mint("source", _source_slug(source), key)
+            self.batch_sources[key] = iri
+        node = URIRef(iri)
+        g.add((node, RDF.type, KG.Source))
+        if source.title is not None:
+            g.add((node, DCTERMS.title, source.title))
+        if source.year is not None:
+            g.add((node, DCTERMS.issued, Literal(gyear(source.year), datatype=XSD.gYear)))
+        if source.arxiv_id:
+            g.add((node, KG.arxivId, Literal(source.arxiv_id)))
+        if source.url:
+            g.add((node, SCHEMA.url, URIRef(source.url)))
+        if source.see_also:
+            g.add((node, RDFS.seeAlso, URIRef(source.see_also)))
+        citation = source.citation
+        if citation is not None:
+            g.add((node, DCTERMS.bibliographicCitation, Literal(citation.text)))
+            lang = source.title.language if source.title is not None else FALLBACK_LANGUAGE
+            if citation.venue:
+                g.add((node, PRISM.publicationName, Literal(citation.venue, lang=lang)))
+            if citation.volume:
+                g.add((node, BIBO.volume, Literal(citation.volume)))
+            if citation.issue:
+                g.add((node, BIBO.issue, Literal(citation.issue)))
+            if citation.pages:
+                g.add((node, BIBO.pages, Literal(citation.pages)))
+            if citation.authors:
+                people: list[URIRef] = []
+                for i, author in enumerate(citation.authors):
+                    person = self.genid(iri, "author", str(i), author)
+                    g.add((person, RDF.type, KG.Person))
+                    g.add((person, FOAF.name, Literal(author)))
+                    g.add((node, DCTERMS.creator, person))
+                    people.append(person)
+                nodes = [
+                    self.genid(iri, "authorList", *citation.authors, str(i))
+                    for i in range(len(people))
+                ]
+                g.add((node, BIBO.authorList, nodes[0]))
+                for i, (list_node, member) in enumerate(zip(nodes, people, strict=True)):
+                    g.add((list_node, RDF.first, member))
+                    g.add((list_node, RDF.rest, nodes[i + 1] if i + 1 < len(nodes) else RDF.nil))
+        return node
+
+
+def _distinct_by_key(a: MethodRecord, b: MethodRecord) -> bool:
+    return a.graph == b.graph and a.key is not None and b.key is not None and a.key != b.key
+
+
+def _label_of(record: MethodRecord) -> str:
+    return str(record.labels[0]) if record.labels else str(record.where)
+
+
+def _show(value: object) -> str:
+    if isinstance(value, tuple) and len(value) == 2 and all(isinstance(v, int) for v in value):
+        return f"{value[0]}–{value[1]}"
+    if isinstance(value, frozenset):
+        return "{" + ", ".join(sorted(str(v) for v in value)) + "}"
+    if isinstance(value, str):
+        return repr(value if len(value) <= 60 else value[:57] + "…")
+    return str(value)
+
+
+def _first_english_alias(members: list[MethodRecord]) -> Literal | None:
+    for record in members:
+        for alias in record.aliases:
+            if alias.language == FALLBACK_LANGUAGE and "LATIN" in scripts_of(str(alias)):
+                return Literal(str(alias), lang=FALLBACK_LANGUAGE)
+    return None
+
+
+def _source_slug(source: SourceRecord) -> str:
+    citation = source.citation
+    if citation is not None:
+        first = slugify(citation.authors[0].split(",")[0]) if citation.authors else ""
+        words = [w for w in slugify(citation.title).split("-") if len(w) > 3][:2]
+        return "-".join(p for p in (first, str(citation.year), *words) if p)
+    if source.arxiv_id:
+        return "arxiv-" + slugify(source.arxiv_id)
+    return slugify(str(source.title or ""))

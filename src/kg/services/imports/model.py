@@ -1,0 +1,112 @@
+"""What every importer produces: format-neutral method records, and the errors it raises."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import Literal
+
+from kg.services.imports.text import Citation
+
+
+class ImportFailed(ValueError):
+    """An input cannot be imported; nothing was written. The message says where and why."""
+
+
+@dataclass(frozen=True)
+class Where:
+    """A place in an input file: ``file:line`` (a line, or a record number for JSON)."""
+
+    path: Path
+    line: int | None = None
+    record: int | None = None
+
+    def __str__(self) -> str:
+        if self.line is not None:
+            return f"{self.path}:{self.line}"
+        if self.record is not None:
+            return f"{self.path}: record {self.record}"
+        return str(self.path)
+
+
+@dataclass
+class SourceRecord:
+    """A bibliographic source as an input describes it."""
+
+    citation: Citation | None = None
+    title: Literal | None = None
+    arxiv_id: str | None = None
+    url: str | None = None
+    year: int | None = None
+    see_also: str | None = None
+
+    def key(self) -> str:
+        """Sources with the same key are one kg:Source (citation text, else arXiv id, else URL)."""
+        if self.citation is not None:
+            return "citation:" + self.citation.text
+        if self.arxiv_id:
+            return "arxiv:" + self.arxiv_id
+        return "url:" + (self.url or "") + "|" + (str(self.title) if self.title else "")
+
+
+@dataclass(frozen=True)
+class ConceptName:
+    """A field or family as an input names it."""
+
+    label: Literal
+    broader: tuple[Literal, ...] = ()
+
+
+@dataclass
+class MethodRecord:
+    """One method as one input (a page column, a JSON record, a CSV row) describes it."""
+
+    where: Where
+    graph: str
+    """Name of the named graph the record's facts go to (``import-<stem>``)."""
+    labels: list[Literal] = field(default_factory=list)
+    aliases: list[Literal] = field(default_factory=list)
+    fields: list[ConceptName] = field(default_factory=list)
+    families: list[ConceptName] = field(default_factory=list)
+    years: tuple[int, int] | None = None
+    attribution: list[Literal] = field(default_factory=list)
+    method_type: list[Literal] = field(default_factory=list)
+    source: SourceRecord | None = None
+    related_count: int | None = None
+    related_keys: list[str] = field(default_factory=list)
+    """Keys (``key``) of other records this one links to as related methods."""
+    summary: list[Literal] = field(default_factory=list)
+    key: str | None = None
+    """An identifier of the record within its input format (Papers with Code slug)."""
+    slug_hint: str | None = None
+    """A preferred slug for a new method (the input's own identifier)."""
+
+    def names(self) -> list[Literal]:
+        return [*self.labels, *self.aliases]
+
+
+@dataclass(frozen=True)
+class Skipped:
+    where: str
+    reason: str
+
+
+@dataclass
+class ParsedFile:
+    """What a parser read from one file."""
+
+    path: Path
+    graph: str
+    format: str
+    records: list[MethodRecord]
+    records_read: int
+    skipped: list[Skipped] = field(default_factory=list)
+    notes: list[Skipped] = field(default_factory=list)
+    """Things the reader decided that the summary should mention."""
+    licence: str | None = None
+    attribution: str | None = None
+    publisher: str | None = None
+    language: str | None = None
+    originators: list[tuple[Where, str, list[str]]] = field(default_factory=list)
+    """Epoch AI: (where, arXiv id, author names) to attach to methods with that source."""
