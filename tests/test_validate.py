@@ -166,6 +166,10 @@ def test_bce_year_ranges_are_compared_as_numbers(shapes: Graph) -> None:
 M = BASE + "method/"
 S = BASE + "source/"
 
+# Defects reported as warnings: a method known only by a Thai or Japanese name (as imported
+# from a comparison page) is kept, and `kg validate` still fails on it.
+WARNINGS = {"method-without-english-label"}
+
 # fixture stem -> (focus node, path, constraint, fragment of the message)
 EXPECTED: dict[str, tuple[str, str | None, str, str]] = {
     "method-without-english-label": (
@@ -173,6 +177,12 @@ EXPECTED: dict[str, tuple[str, str | None, str, str]] = {
         "skos:prefLabel",
         "QualifiedMinCountConstraintComponent",
         "A method needs an English label (skos:prefLabel with @en)",
+    ),
+    "method-without-any-name": (
+        M + "permutation-test",
+        "skos:prefLabel",
+        "MinCountConstraintComponent",
+        "A method needs a name (skos:prefLabel)",
     ),
     "year-range-start-after-end": (
         M + "cross-validation",
@@ -300,7 +310,10 @@ def test_invalid_fixture_fails_on_its_focus_node(stem: str, shapes: Graph, ontol
         if v.constraint == constraint and v.path == path and fragment in v.message
     ]
     assert matching, report.to_text()
-    assert all(v.severity == "Violation" for v in report.violations)
+    if stem in WARNINGS:
+        assert all(v.severity == "Warning" for v in report.violations)
+    else:
+        assert all(v.severity == "Violation" for v in matching)
 
 
 # ------------------------------------------------------------------------------------------

@@ -276,17 +276,10 @@ class GraphBuilder:
         }
         for members, iri, _ in assignments:
             known = facts.get(iri, KnownFacts())
-            # No English name on the page (a Thai or Japanese export): the shapes need an
-            # English label, and the first English alias is the best name known. Not used when
-            # the store already has another English label.
-            english = None
-            if not any(label.language == FALLBACK_LANGUAGE for r in members for label in r.labels):
-                english = _first_english_alias(members)
-                stored_en = known.values.get(f"label@{FALLBACK_LANGUAGE}")
-                if english is not None and stored_en is not None and stored_en[0] != str(english):
-                    english = None
+            # A page in Thai or Japanese gives no English name, and none is made up: the method
+            # keeps the names it has (the shapes warn), and pages fall back to them.
             for record in members:
-                self._method(URIRef(iri), record, known, english, key_to_iri)
+                self._method(URIRef(iri), record, known, key_to_iri)
                 methods[record.graph].add(iri)
         record_iris = {id(r): iri for members, iri, _ in assignments for r in members}
         return BuildResult(self.graphs, created, merged, skipped, methods, self.notes, record_iris)
@@ -299,6 +292,7 @@ class GraphBuilder:
             for label in record.labels:
                 if label.language == FALLBACK_LANGUAGE and slugify(str(label)):
                     return slugify(str(label))
+        # An identifier, not a name: the first English alias gives a readable one.
         english = _first_english_alias(members)
         if english is not None and slugify(str(english)):
             return slugify(str(english))
@@ -343,14 +337,11 @@ class GraphBuilder:
         method: URIRef,
         record: MethodRecord,
         known: KnownFacts,
-        english: Literal | None,
         key_to_iri: dict[str, str],
     ) -> None:
         g = self.graph(record.graph)
         g.add((method, RDF.type, KG.Method))
         labels = list(record.labels)
-        if english is not None:
-            labels.append(english)
         for name, predicate, values in (
             ("label", SKOS.prefLabel, labels),
             ("attribution", KG.attribution, record.attribution),
@@ -383,7 +374,10 @@ class GraphBuilder:
                 (
                     method,
                     KG.relatedCount,
-                    Literal(str(record.related_count), datatype=XSD.nonNegativeInteger),
+                    # xsd:integer, the term pyoxigraph keeps (it stores the derived type
+                    # xsd:nonNegativeInteger as xsd:integer): a re-import then writes the same
+                    # term instead of a second count. The value is in the ontology's range.
+                    Literal(str(record.related_count), datatype=XSD.integer),
                 )
             )
         for concept in record.fields:

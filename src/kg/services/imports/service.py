@@ -209,7 +209,7 @@ def import_files(
         )
 
     report("validating", 0, 1)
-    ignored = _validate(ctx, replaced, built.graphs)
+    ignored, warnings = _validate(ctx, replaced, built.graphs)
     report("validating", 1, 1)
 
     triples = sum(len(g) for g in built.graphs.values())
@@ -226,7 +226,7 @@ def import_files(
         created=built.created,
         merged=built.merged,
         skipped=skipped,
-        notes=[n for pf in parsed for n in pf.notes] + built.notes,
+        notes=[n for pf in parsed for n in pf.notes] + built.notes + warnings,
         methods=len(all_methods),
         triples=triples,
         dry_run=dry_run,
@@ -248,26 +248,24 @@ def _progress_or_nothing(progress: Progress | None) -> Progress:
     return nothing
 
 
-def _validate(ctx: Context, replaced: set[str], graphs: dict[str, Graph]) -> int:
+def _validate(
+    ctx: Context, replaced: set[str], graphs: dict[str, Graph]
+) -> tuple[int, list[Skipped]]:
     """SHACL over the store as it will be; raises on a violation involving imported nodes.
 
-    Returns how many violations were ignored because they concern only nodes the import
-    does not describe (problems already in the store)."""
+    Returns how many results were ignored because they concern only nodes the import does
+    not describe (problems already in the store), and the warnings on imported nodes (for
+    example a method known only by its Thai name), which do not block the import."""
     data = ctx.store.construct(ctx.queries["import-context"].bind(replaced=sorted(replaced)))
-    # pyoxigraph stores integer-derived datatypes as xsd:integer ("5"^^xsd:nonNegativeInteger
-    # reads back as "5"^^xsd:integer), so a related count read from the store is re-typed as
-    # written before the shapes (sh:datatype xsd:nonNegativeInteger) see it.
-    for s, o in list(data.subject_objects(KG.relatedCount)):
-        if isinstance(o, Literal) and o.datatype == XSD.integer and not str(o).startswith("-"):
-            data.remove((s, KG.relatedCount, o))
-            data.add((s, KG.relatedCount, Literal(str(o), datatype=XSD.nonNegativeInteger)))
     subjects: set[str] = set()
     for graph in graphs.values():
         for triple in graph:
             data.add(triple)
             subjects.add(str(triple[0]))
     result = validate_graph(data, shapes=load_shapes(ctx.settings.shapes_path), ontology=None)
-    ours: list[Violation] = [v for v in result.violations if v.focus_node in subjects]
+    ours: list[Violation] = [
+        v for v in result.violations if v.focus_node in subjects and v.severity == "Violation"
+    ]
     if ours:
         shown = "\n".join(f"  {v.to_text()}" for v in ours[:20])
         more = f"\n  … and {len(ours) - 20} more" if len(ours) > 20 else ""
@@ -275,7 +273,12 @@ def _validate(ctx: Context, replaced: set[str], graphs: dict[str, Graph]) -> int
             f"the imported data does not pass the SHACL shapes ({len(ours)} violation(s)); "
             f"nothing was written:\n{shown}{more}"
         )
-    return len(result.violations) - len(ours)
+    warnings = [
+        Skipped(v.focus_node, f"warning: {v.message}")
+        for v in result.violations
+        if v.focus_node in subjects and v.severity != "Violation"
+    ]
+    return len(result.violations) - len(ours) - len(warnings), warnings
 
 
 def _write(ctx: Context, graphs: dict[str, Graph]) -> None:
