@@ -250,6 +250,10 @@ class GraphBuilder:
             for record in members:
                 for name in record.names():
                     matches |= self.index.method_names.get(normalise(str(name)), set())
+                if record.identifier is not None:
+                    own = f"{self.base}method/{record.identifier}"
+                    if own in self.index.methods:
+                        matches.add(own)
             if len(matches) > 1:
                 for record in members:
                     skipped.append(
@@ -454,6 +458,8 @@ class GraphBuilder:
             g.add((node, DCTERMS.issued, Literal(gyear(source.year), datatype=XSD.gYear)))
         if source.arxiv_id:
             g.add((node, KG.arxivId, Literal(source.arxiv_id)))
+        if source.doi:
+            g.add((node, BIBO.doi, Literal(source.doi)))
         if source.url:
             g.add((node, SCHEMA.url, URIRef(source.url)))
         if source.see_also:

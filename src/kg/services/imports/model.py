@@ -40,11 +40,16 @@ class SourceRecord:
     url: str | None = None
     year: int | None = None
     see_also: str | None = None
+    doi: str | None = None
+    """The bare DOI (``10.…``), written as ``bibo:doi``."""
 
     def key(self) -> str:
-        """Sources with the same key are one kg:Source (citation text, else arXiv id, else URL)."""
+        """Sources with the same key are one kg:Source (citation text, else DOI, else arXiv id,
+        else URL)."""
         if self.citation is not None:
             return "citation:" + self.citation.text
+        if self.doi:
+            return "doi:" + self.doi.casefold()
         if self.arxiv_id:
             return "arxiv:" + self.arxiv_id
         return "url:" + (self.url or "") + "|" + (str(self.title) if self.title else "")
@@ -81,6 +86,9 @@ class MethodRecord:
     """An identifier of the record within its input format (Papers with Code slug)."""
     slug_hint: str | None = None
     """A preferred slug for a new method (the input's own identifier)."""
+    identifier: str | None = None
+    """The method's slug as the input states it (a spreadsheet's id column): the record
+    describes ``method/<identifier>``, merged into it when the store has that method."""
 
     def names(self) -> list[Literal]:
         return [*self.labels, *self.aliases]

@@ -25,14 +25,16 @@ from kg.services.loading import ONTOLOGY_GRAPH
 from kg.store import GraphSource
 from kg.validate import Violation, load_shapes, validate_graph
 
-ImportFormat = TypingLiteral["seed", "pwc", "epoch"]
-FORMATS: tuple[ImportFormat, ...] = ("seed", "pwc", "epoch")
+ImportFormat = TypingLiteral["seed", "pwc", "epoch", "spreadsheet"]
+FORMATS: tuple[ImportFormat, ...] = ("seed", "pwc", "epoch", "spreadsheet")
 SUFFIX_FORMATS: dict[str, ImportFormat] = {
     ".txt": "seed",
     ".md": "seed",
     ".json": "pwc",
     ".csv": "epoch",
 }
+SPREADSHEET_SUFFIXES = (".csv", ".json")
+"""With a mapping file (``--mapping``), a .csv or .json file is a spreadsheet."""
 IMPORTER_VERSION = f"{__version__}+import.1"
 VOID = Namespace("http://rdfs.org/ns/void#")
 MAX_INPUT_BYTES = 200 * 1024 * 1024
@@ -59,7 +61,19 @@ class ImportReport:
     counts: dict[str, int] = field(default_factory=dict)
 
 
-def format_for(path: Path, explicit: str | None) -> ImportFormat:
+def format_for(path: Path, explicit: str | None, mapping: Path | None = None) -> ImportFormat:
+    if mapping is not None:
+        if explicit not in (None, "spreadsheet"):
+            raise ImportFailed(
+                f"a mapping file ({mapping}) reads spreadsheets, not the {explicit} format"
+            )
+        if explicit is None and path.suffix.lower() not in SPREADSHEET_SUFFIXES:
+            raise ImportFailed(
+                f"{path}: a mapping file reads a .csv or .json table, not {path.suffix or 'this'}"
+            )
+        return "spreadsheet"
+    if explicit == "spreadsheet":
+        raise ImportFailed("the spreadsheet format needs a mapping file (--mapping FILE.toml)")
     if explicit is not None:
         if explicit not in FORMATS:
             raise ImportFailed(f"unknown import format {explicit!r} (known: {', '.join(FORMATS)})")
@@ -132,10 +146,12 @@ def import_files(
     licence: str | None = None,
     attribution: str | None = None,
     progress: Progress | None = None,
+    mapping: Path | None = None,
 ) -> ImportReport:
     """Import the files, each into its own named graph (``graph/import-<stem>``), with a
     provenance graph each (``graph/provenance/import-<stem>``), in one all-or-nothing write
     that happens only when the result passes the SHACL shapes. ``dry_run`` writes nothing.
+    ``mapping`` (a TOML file) makes every file a spreadsheet read with it.
     """
     started = time.monotonic()
     started_at = datetime.now(UTC).replace(microsecond=0)
@@ -152,11 +168,16 @@ def import_files(
         seen_graphs[name] = path
 
     vocab: PageVocabulary | None = None
+    sheet_mapping = None
+    if mapping is not None:
+        from kg.services.imports.spreadsheet import load_mapping
+
+        sheet_mapping = load_mapping(mapping)
     parsed: list[ParsedFile] = []
     digests: dict[Path, str] = {}
     for number, path in enumerate(paths, start=1):
         report(f"reading {path.name}", number - 1, len(paths))
-        fmt = format_for(path, format)
+        fmt = format_for(path, format, mapping)
         text, data = read_text(path)
         digests[path] = hashlib.sha256(data).hexdigest()
         if fmt == "seed":
@@ -166,6 +187,11 @@ def import_files(
             from kg.services.imports.pwc import parse_pwc
 
             parsed.append(parse_pwc(path, graph_name(path), text))
+        elif fmt == "spreadsheet":
+            from kg.services.imports.spreadsheet import parse_spreadsheet
+
+            assert sheet_mapping is not None
+            parsed.append(parse_spreadsheet(path, graph_name(path), text, sheet_mapping))
         else:
             from kg.services.imports.epoch import parse_epoch
 
@@ -185,6 +211,10 @@ def import_files(
             from kg.services.imports.epoch import attach_originators
 
             built.skipped.extend(attach_originators(ctx, builder, pf, records, built))
+        elif pf.format == "spreadsheet":
+            from kg.services.imports.spreadsheet import attach_links
+
+            built.skipped.extend(attach_links(ctx, builder, pf, records, built))
     for pf in parsed:
         builder.graph(pf.graph)  # an input without records still replaces its graph
     report("merging", 1, 1)
