@@ -49,6 +49,21 @@ class Settings:
     data_dir: str = _setting(
         str(PROJECT_ROOT / "data"), "Directory of the curated catalogue `kg load` reads by default."
     )
+    query_timeout: int = _setting(
+        10,
+        "Seconds a query at /sparql or /queries may run; then its worker process is killed "
+        "and the client gets 503.",
+    )
+    max_rows: int = _setting(
+        10000,
+        "Most result rows (or triples) /sparql returns; a cut result carries the header "
+        "`KG-Results-Truncated`.",
+    )
+    write_token: str = _setting(
+        "",
+        "Bearer token that allows SPARQL Update at /sparql and writes to /store; "
+        "empty: the service is read-only.",
+    )
 
     def __post_init__(self) -> None:
         if not self.base_iri.startswith(("http://", "https://")) or not self.base_iri.endswith("/"):
@@ -59,6 +74,8 @@ class Settings:
             raise SettingsError(f"KG_PORT must be between 1 and 65535, got {self.port}")
         if self.workers < 1 or self.threads < 1:
             raise SettingsError("KG_WORKERS and KG_THREADS must be at least 1")
+        if self.query_timeout < 1 or self.max_rows < 1:
+            raise SettingsError("KG_QUERY_TIMEOUT and KG_MAX_ROWS must be at least 1")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Literal
@@ -63,6 +63,40 @@ class SelectResult:
     rows: list[dict[str, Node]]
 
 
+ResultKind = Literal["tabular", "boolean", "graph"]
+RESULT_FORMATS: dict[ResultKind, tuple[str, ...]] = {
+    "tabular": ("json", "xml", "csv", "tsv"),
+    "boolean": ("json", "xml"),
+    "graph": ("turtle", "nt", "jsonld", "rdfxml"),
+}
+"""Serializations of query results per kind (SELECT, ASK, CONSTRUCT/DESCRIBE)."""
+
+
+class NotAcceptableError(ValueError):
+    """The query's kind of result has none of the formats the client accepts."""
+
+    def __init__(self, kind: ResultKind) -> None:
+        self.kind = kind
+        super().__init__(f"no acceptable format for {kind} results")
+
+
+@dataclass(frozen=True)
+class QueryDataset:
+    """The RDF dataset of a query given by the protocol; ``None`` parts mean "the store's"."""
+
+    default_graphs: tuple[str, ...] | None = None
+    named_graphs: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class SerializedResults:
+    kind: ResultKind
+    format: str
+    body: bytes
+    truncated: bool = False
+    """True when ``max_rows`` cut the results."""
+
+
 class Store(ABC):
     """A graph store. Reads see the union of all named graphs as the default graph."""
 
@@ -86,6 +120,49 @@ class Store(ABC):
     @abstractmethod
     def dump(self, output: BinaryIO, format: RdfFormatName, *, graph: str | None = None) -> None:
         """Stream the store (or one named graph) to ``output`` without building it in memory."""
+
+    @abstractmethod
+    def query_serialized(
+        self,
+        query: str,
+        formats: Mapping[ResultKind, str | None],
+        *,
+        dataset: QueryDataset | None = None,
+        base_iri: str | None = None,
+        max_rows: int | None = None,
+        prefixes: Mapping[str, str] | None = None,
+    ) -> SerializedResults:
+        """Run any query and serialize its results in the format given for their kind.
+
+        Without ``dataset`` the default graph is the union of all graphs. At most
+        ``max_rows`` solutions or triples are kept. Raises QuerySyntaxError, and
+        NotAcceptableError when ``formats`` has no format for the query's kind.
+        """
+
+    def update(self, update: str, *, base_iri: str | None = None) -> None:
+        """Run a SPARQL 1.1 Update, all of it or nothing."""
+        raise StoreError("this store does not take updates")
+
+    def graph_serialized(
+        self, graph: str | None, format: RdfFormatName, prefixes: Mapping[str, str] | None = None
+    ) -> bytes | None:
+        """One graph (``None``: the default graph) serialized, or None if there is no such graph."""
+        raise StoreError("this store does not serve graphs")
+
+    def write_graph(
+        self,
+        graph: str | None,
+        documents: Sequence[tuple[bytes, RdfFormatName]],
+        *,
+        base_iri: str,
+        replace: bool,
+    ) -> bool:
+        """Replace (or add to) a graph with parsed documents; True if the graph is new."""
+        raise StoreError("this store does not take writes")
+
+    def drop_graph(self, graph: str | None) -> bool:
+        """Remove a named graph (or empty the default graph); False if there was none."""
+        raise StoreError("this store does not take writes")
 
     @abstractmethod
     def quad_count(self) -> int: ...

@@ -17,14 +17,16 @@ for writing again (RocksDB does not allow a read-only open beside a writer).
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import re
 import shutil
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from itertools import islice
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import pyoxigraph as ox
 from rdflib import Graph
@@ -33,10 +35,14 @@ from rdflib.term import Node
 from kg.store.base import (
     QUAD_FORMATS,
     GraphSource,
+    NotAcceptableError,
+    QueryDataset,
     QuerySyntaxError,
     RdfFormatName,
     RdfSyntaxError,
+    ResultKind,
     SelectResult,
+    SerializedResults,
     Store,
     StoreError,
 )
@@ -51,6 +57,12 @@ OX_FORMATS: dict[str, ox.RdfFormat] = {
     "rdfxml": ox.RdfFormat.RDF_XML,
 }
 KEEP_SNAPSHOTS = 3
+RESULTS_FORMATS: dict[str, ox.QueryResultsFormat] = {
+    "json": ox.QueryResultsFormat.JSON,
+    "xml": ox.QueryResultsFormat.XML,
+    "csv": ox.QueryResultsFormat.CSV,
+    "tsv": ox.QueryResultsFormat.TSV,
+}
 
 
 class EmbeddedStore(Store):
@@ -129,6 +141,81 @@ class EmbeddedStore(Store):
             )
         return graph
 
+    def query_serialized(
+        self,
+        query: str,
+        formats: Mapping[ResultKind, str | None],
+        *,
+        dataset: QueryDataset | None = None,
+        base_iri: str | None = None,
+        max_rows: int | None = None,
+        prefixes: Mapping[str, str] | None = None,
+    ) -> SerializedResults:
+        options: dict[str, Any] = {"base_iri": base_iri}
+        if dataset is None:
+            options["use_default_graph_as_union"] = True
+        else:
+            if dataset.default_graphs is not None:
+                options["default_graph"] = [ox.NamedNode(g) for g in dataset.default_graphs]
+            if dataset.named_graphs is not None:
+                options["named_graphs"] = [ox.NamedNode(g) for g in dataset.named_graphs]
+        try:
+            answer = self._store().query(query, **options)
+        except SyntaxError as exc:
+            raise QuerySyntaxError(str(exc)) from None
+        kind: ResultKind = (
+            "boolean"
+            if isinstance(answer, ox.QueryBoolean)
+            else "tabular"
+            if isinstance(answer, ox.QuerySolutions)
+            else "graph"
+        )
+        fmt = formats.get(kind)
+        if fmt is None:
+            raise NotAcceptableError(kind)
+        if isinstance(answer, ox.QueryBoolean):
+            return SerializedResults(
+                kind, fmt, answer.serialize(format=RESULTS_FORMATS[fmt]) or b""
+            )
+        if isinstance(answer, ox.QuerySolutions):
+            variables = [v.value for v in answer.variables]
+            rows = list(answer if max_rows is None else islice(answer, max_rows + 1))
+            truncated = max_rows is not None and len(rows) > max_rows
+            # pyoxigraph serializes whole result iterators only: the kept rows go through
+            # SPARQL JSON and pyoxigraph's parser, then pyoxigraph's serializer.
+            document = {
+                "head": {"vars": variables},
+                "results": {
+                    "bindings": [
+                        {v: _json_term(row[v]) for v in variables if row[v] is not None}
+                        for row in rows[:max_rows]
+                    ]
+                },
+            }
+            kept = ox.parse_query_results(
+                json.dumps(document).encode(), format=ox.QueryResultsFormat.JSON
+            )
+            assert isinstance(kept, ox.QuerySolutions)
+            return SerializedResults(
+                kind, fmt, kept.serialize(format=RESULTS_FORMATS[fmt]) or b"", truncated
+            )
+        triples = list(answer if max_rows is None else islice(answer, max_rows + 1))
+        truncated = max_rows is not None and len(triples) > max_rows
+        body = ox.serialize(
+            triples[:max_rows], format=OX_FORMATS[fmt], prefixes=dict(prefixes or {})
+        )
+        return SerializedResults(kind, fmt, body or b"", truncated)
+
+    def graph_serialized(
+        self, graph: str | None, format: RdfFormatName, prefixes: Mapping[str, str] | None = None
+    ) -> bytes | None:
+        store = self._store()
+        name = _graph_name(graph)
+        if isinstance(name, ox.NamedNode) and not store.contains_named_graph(name):
+            return None
+        triples = [q.triple for q in store.quads_for_pattern(None, None, None, name)]
+        return ox.serialize(triples, format=OX_FORMATS[format], prefixes=dict(prefixes or {}))
+
     def quad_count(self) -> int:
         return len(self._store())
 
@@ -172,6 +259,57 @@ class EmbeddedStore(Store):
                     raise RdfSyntaxError(
                         str(source.path), exc.lineno, exc.offset, _parser_message(exc)
                     ) from None
+
+    def update(self, update: str, *, base_iri: str | None = None) -> None:
+        with self._writable() as store:
+            try:
+                store.update(update, base_iri=base_iri)
+            except SyntaxError as exc:
+                raise QuerySyntaxError(str(exc)) from None
+
+    def write_graph(
+        self,
+        graph: str | None,
+        documents: Sequence[tuple[bytes, RdfFormatName]],
+        *,
+        base_iri: str,
+        replace: bool,
+    ) -> bool:
+        name = _graph_name(graph)
+        triples: list[ox.Triple] = []
+        for number, (data, format) in enumerate(documents, start=1):
+            try:
+                quads = ox.parse(
+                    data,
+                    format=OX_FORMATS[format],
+                    base_iri=base_iri,
+                    without_named_graphs=True,
+                    rename_blank_nodes=True,
+                )
+                triples.extend(q.triple for q in quads)
+            except SyntaxError as exc:
+                raise RdfSyntaxError(
+                    f"document {number}", exc.lineno, exc.offset, _parser_message(exc)
+                ) from None
+        with self._writable() as store:
+            created = isinstance(name, ox.NamedNode) and not store.contains_named_graph(name)
+            if replace:
+                store.clear_graph(name)
+            if isinstance(name, ox.NamedNode):
+                store.add_graph(name)
+            store.extend(ox.Quad(t.subject, t.predicate, t.object, name) for t in triples)
+        return created
+
+    def drop_graph(self, graph: str | None) -> bool:
+        name = _graph_name(graph)
+        if isinstance(name, ox.NamedNode) and not self._store().contains_named_graph(name):
+            return False
+        with self._writable() as store:
+            if isinstance(name, ox.NamedNode):
+                store.remove_graph(name)
+            else:
+                store.clear_graph(name)
+        return True
 
     @contextmanager
     def _writable(self) -> Iterator[ox.Store]:
@@ -226,6 +364,33 @@ class EmbeddedStore(Store):
         with self._lock:
             self._reader = None
             self._reader_name = None
+
+
+def _graph_name(graph: str | None) -> ox.NamedNode | ox.DefaultGraph:
+    return ox.DefaultGraph() if graph is None else ox.NamedNode(graph)
+
+
+def _json_term(term: Any) -> dict[str, Any]:
+    """A pyoxigraph term as a SPARQL 1.1 JSON results term."""
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        out: dict[str, Any] = {"type": "literal", "value": term.value}
+        if term.language:
+            out["xml:lang"] = term.language
+        elif term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+            out["datatype"] = term.datatype.value
+        return out
+    return {
+        "type": "triple",
+        "value": {
+            "subject": _json_term(term.subject),
+            "predicate": _json_term(term.predicate),
+            "object": _json_term(term.object),
+        },
+    }
 
 
 def _parser_message(exc: SyntaxError) -> str:

@@ -1,0 +1,171 @@
+"""Real SPARQL clients against the running service (gunicorn on 127.0.0.1), and the timeout.
+
+SPARQLWrapper and rdflib's SPARQLStore must get the same answers as the embedded store; a
+runaway query must end with an error status soon after the timeout while simple queries
+keep answering.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from rdflib import Graph, Literal
+from rdflib.plugins.stores.sparqlstore import SPARQLStore
+from rdflib.query import Result
+from SPARQLWrapper import CSV, JSON, JSONLD, RDFXML, TSV, TURTLE, XML, SPARQLWrapper
+
+from kg.services.context import Context
+from tests.sparql_server import running_server
+
+TIMEOUT = 1  # seconds: KG_QUERY_TIMEOUT of the served instance
+SELECT = """PREFIX kg: <https://w3id.org/rmkg/ontology#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+SELECT ?method ?label ?year ?related WHERE {
+  ?method a kg:Method ; skos:prefLabel ?label .
+  OPTIONAL { ?method kg:yearOfOrigin/kg:startYear ?year }
+  OPTIONAL { ?method kg:relatedMethod ?related }
+}"""
+ASK = "ASK { <https://w3id.org/rmkg/method/ddpm> ?p ?o }"
+CONSTRUCT = """PREFIX kg: <https://w3id.org/rmkg/ontology#>
+CONSTRUCT { ?m kg:relatedMethod ?r ; kg:yearOfOrigin ?y . ?y ?p ?o }
+WHERE { ?m kg:relatedMethod ?r ; kg:yearOfOrigin ?y . ?y ?p ?o }"""
+DESCRIBE = "DESCRIBE <https://w3id.org/rmkg/method/lora>"
+RUNAWAY = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?c ?f"
+SIMPLE = "SELECT (COUNT(*) AS ?n) WHERE { ?s a ?type }"
+
+
+@pytest.fixture(scope="module")
+def catalogue_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("clients") / "store"
+
+
+@pytest.fixture(scope="module")
+def endpoint(catalogue_store: Path) -> Iterator[str]:
+    """The catalogue served with the default limits."""
+    with running_server(catalogue_store, load=True) as url:
+        yield url + "sparql"
+
+
+@pytest.fixture(scope="module")
+def strict_endpoint(catalogue_store: Path, endpoint: str) -> Iterator[str]:
+    """The same (read-only, immutable) snapshot served by a second service, KG_QUERY_TIMEOUT=1."""
+    settings = {"query_timeout": str(TIMEOUT)}
+    with running_server(catalogue_store, load=False, log_name="strict.log", **settings) as url:
+        yield url + "sparql"
+
+
+def _rows(result: Result) -> set[tuple[str, ...]]:
+    names = [str(v) for v in result.vars or []]
+    return {tuple(str(row[n]) if row[n] is not None else "" for n in names) for row in result}  # type: ignore[index]
+
+
+def _terms(result: Result) -> set[tuple[object, ...]]:
+    names = [str(v) for v in result.vars or []]
+    return {tuple(row[n] for n in names) for row in result}  # type: ignore[index]
+
+
+def _embedded(catalogue_ctx: Context) -> set[tuple[object, ...]]:
+    selected = catalogue_ctx.store.select(SELECT)
+    return {tuple(row.get(v) for v in selected.variables) for row in selected.rows}
+
+
+@pytest.mark.parametrize(("fmt", "parser"), [(JSON, "json"), (XML, "xml"), (TSV, "tsv")])
+def test_sparqlwrapper_select_matches_the_embedded_store(
+    endpoint: str, catalogue_ctx: Context, fmt: str, parser: str
+) -> None:
+    client = SPARQLWrapper(endpoint)
+    client.setQuery(SELECT)
+    client.setReturnFormat(fmt)
+    raw = client.query().response.read()
+    got = Result.parse(io.BytesIO(raw), format=parser)
+    expected = _embedded(catalogue_ctx)
+    assert _terms(got) == expected and len(expected) > 100
+
+
+def test_sparqlwrapper_select_csv_matches_the_embedded_store(
+    endpoint: str, catalogue_ctx: Context
+) -> None:
+    client = SPARQLWrapper(endpoint)
+    client.setQuery(SELECT)
+    client.setReturnFormat(CSV)
+    raw = client.query().response.read()
+    got = Result.parse(io.BytesIO(raw), format="csv")
+    expected = {tuple("" if t is None else str(t) for t in row) for row in _embedded(catalogue_ctx)}
+    assert _rows(got) == expected
+
+
+@pytest.mark.parametrize("fmt", [JSON, XML])
+def test_sparqlwrapper_ask(endpoint: str, catalogue_ctx: Context, fmt: str) -> None:
+    client = SPARQLWrapper(endpoint)
+    client.setQuery(ASK)
+    client.setReturnFormat(fmt)
+    converted = client.queryAndConvert()
+    answer = converted["boolean"] if fmt == JSON else "true" in converted.toxml()  # type: ignore[index,union-attr]
+    assert answer is catalogue_ctx.store.ask(ASK) is True
+
+
+@pytest.mark.parametrize("query", [CONSTRUCT, DESCRIBE], ids=["construct", "describe"])
+@pytest.mark.parametrize(
+    ("fmt", "parser"), [(TURTLE, "turtle"), (JSONLD, "json-ld"), (RDFXML, "xml")]
+)
+def test_sparqlwrapper_graphs_match_the_embedded_store(
+    endpoint: str, catalogue_ctx: Context, query: str, fmt: str, parser: str
+) -> None:
+    client = SPARQLWrapper(endpoint)
+    client.setQuery(query)
+    client.setReturnFormat(fmt)
+    raw = client.query().response.read()
+    got = Graph().parse(data=raw, format=parser)
+    expected = catalogue_ctx.store.construct(query)
+    assert len(expected) > 5 and got.isomorphic(expected)
+
+
+def test_rdflib_sparqlstore_matches_the_embedded_store(
+    endpoint: str, catalogue_ctx: Context
+) -> None:
+    as_json = Graph(SPARQLStore(query_endpoint=endpoint, returnFormat="json"))
+    assert _terms(as_json.query(SELECT)) == _embedded(catalogue_ctx)
+    assert as_json.query(ASK).askAnswer is catalogue_ctx.store.ask(ASK) is True
+    remote = Graph(SPARQLStore(query_endpoint=endpoint))  # XML results, RDF/XML graphs
+    assert _terms(remote.query(SELECT)) == _embedded(catalogue_ctx)
+    assert remote.query(ASK).askAnswer is True
+    for query in (CONSTRUCT, DESCRIBE):
+        graph = remote.query(query).graph
+        assert graph is not None and graph.isomorphic(catalogue_ctx.store.construct(query))
+
+
+def _get(endpoint: str, query: str) -> tuple[int, float, bytes]:
+    url = endpoint + "?" + urllib.parse.urlencode({"query": query})
+    started = time.monotonic()
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return response.status, time.monotonic() - started, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, time.monotonic() - started, error.read()
+
+
+def test_runaway_query_is_stopped_and_others_keep_answering(strict_endpoint: str) -> None:
+    """Acceptance of the timeout: real time, on the real service (KG_QUERY_TIMEOUT=1)."""
+    endpoint = strict_endpoint
+    _get(endpoint, SIMPLE)  # workers warm
+    outcome: list[tuple[int, float, bytes]] = []
+    runaway = threading.Thread(target=lambda: outcome.append(_get(endpoint, RUNAWAY)))
+    runaway.start()
+    time.sleep(0.3)
+    during = [_get(endpoint, SIMPLE) for _ in range(3)]
+    runaway.join()
+    after = [_get(endpoint, SIMPLE) for _ in range(3)]
+    status, elapsed, body = outcome[0]
+    assert status == 503 and elapsed < TIMEOUT + 1
+    assert b"did not finish within 1 s" in body
+    for status, seconds, body in during + after:
+        assert status == 200 and seconds < 1.0
+        assert Literal(int(body.split(b'"value":"')[1].split(b'"')[0])).value > 100
