@@ -19,7 +19,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
-install: $(STAMP)
+# YASGUI for the query editor, from npm into node_modules/ (served by the app, never a CDN).
+NODE_STAMP := node_modules/.package-lock.json
+
+$(NODE_STAMP): package-lock.json package.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+install: $(STAMP) $(NODE_STAMP)
 
 # Debian's chromium and the Thai/Japanese fonts, for the browser tests.
 system:
@@ -45,6 +52,12 @@ unit: install system
 	$(BIN)/python -m pytest
 
 test: lint typecheck unit
+
+# The benchmark suite (benchmarks/README.md): `make bench SIZE=100k`; sizes 10k, 100k, 1m.
+SIZE ?= 10k
+
+bench: install
+	$(BIN)/python -m benchmarks.run --size $(SIZE)
 
 clean:
 	rm -rf $(VENV) var build src/*.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -30,6 +30,47 @@ EXPECTATIONS = {
     "method-headers": lambda rows: rows[0]["label"] == "Transfer Learning with Diffusion Models",
     "find-methods": lambda rows: len(rows) >= 3,
     "describe-methods": lambda rows: len(rows) > 20,
+    # the researchers' examples of docs/sparql.md
+    "methods-in-field-since": lambda rows: (
+        len(rows) >= 10 and all(int(r["startYear"]) > 2015 for r in rows)
+    ),
+    "shared-originators": lambda rows: any(
+        r["name"] == "Kaiming He" and r["otherMethod"].endswith("/moco") for r in rows
+    ),
+    "methods-of-originator": lambda rows: (
+        {r["method"].rsplit("/", 1)[-1] for r in rows} >= {"resnet", "mask-r-cnn", "moco"}
+    ),
+    "methods-with-doi": lambda rows: (
+        len(rows) >= 10 and all(r["link"] == "https://doi.org/" + r["doi"] for r in rows)
+    ),
+    "arxiv-sources": lambda rows: any(
+        r["abstract"] == "https://arxiv.org/abs/2006.11239" for r in rows
+    ),
+    "related-neighbourhood": lambda rows: (
+        {r["distance"] for r in rows} == {"1", "2"}
+        and f"{BASE}method/ddim" in {r["neighbour"] for r in rows if r["distance"] == "1"}
+    ),
+    "related-network": lambda rows: any(
+        r["p"].endswith("#relatedMethod") and r["s"] == f"{BASE}method/ddpm" for r in rows
+    ),
+    "families-per-decade": lambda rows: any(
+        r["family"].endswith("/diffusion-models")
+        and r["decade"] == "2020"
+        and int(r["methods"]) >= 3
+        for r in rows
+    ),
+    "missing-translations": lambda rows: (
+        {r["missing"] for r in rows} <= {"th", "ja"} and len(rows) > 0
+    ),
+    "method-types": lambda rows: sum(int(r["methods"]) for r in rows) >= 43,
+    "methods-per-field-tree": lambda rows: (
+        {r["field"].rsplit("/", 1)[-1]: int(r["methods"]) for r in rows}["computer-science"]
+        >= {r["field"].rsplit("/", 1)[-1]: int(r["methods"]) for r in rows}["deep-learning"]
+        > 0
+    ),
+    "earliest-per-field": lambda rows: len({r["field"] for r in rows}) >= 4,
+    "sources-by-venue": lambda rows: all(int(r["sources"]) >= 1 for r in rows) and len(rows) > 5,
+    "methods-without-source": lambda rows: rows == [],
     "browse-fields": lambda rows: (
         {r["concept"].rsplit("/", 1)[-1]: int(r["methods"]) for r in rows}["deep-learning"] == 21
     ),
@@ -57,8 +98,9 @@ EXPECTATIONS = {
         {r["valueLabel"] for r in rows if r["term"].endswith("#field") and "valueLabel" in r}
         >= {"Method", "Field"}
     ),
-    "graph-triples": lambda rows: len(rows) > 200
-    and all(r["s"].startswith("https://w3id.org/rmkg/ontology") for r in rows),
+    "graph-triples": lambda rows: (
+        len(rows) > 200 and all(r["s"].startswith("https://w3id.org/rmkg/ontology") for r in rows)
+    ),
     "dataset-graphs": lambda rows: (
         {r["graph"].rsplit("/", 1)[-1]: int(r["triples"]) for r in rows}["ontology"] > 200
         and all(int(r["subjects"]) > 0 for r in rows)

@@ -136,3 +136,9 @@ def test_validate_names_focus_node_and_constraint(run, fixture: Path) -> None:  
         focus, _, rest = line.partition(" ")
         assert focus.startswith("https://w3id.org/rmkg/")
         assert rest.rstrip().endswith("]") and "[" in rest  # [the violated constraint]
+
+
+def test_validate_the_store_after_loading(run) -> None:  # type: ignore[no-untyped-def]
+    run("load")
+    code, stdout, _ = run("validate", "--store")
+    assert (code, stdout.strip()) == (0, "conforms: no violations")

@@ -81,18 +81,26 @@ def load(paths: tuple[Path, ...]) -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--store",
+    "whole_store",
+    is_flag=True,
+    help="Check what the store holds (every graph, imports included) instead of files.",
+)
 @friendly_errors
-def validate(paths: tuple[Path, ...]) -> None:
-    """Check RDF files against the SHACL shapes (ontology/shapes.ttl).
+def validate(paths: tuple[Path, ...], whole_store: bool) -> None:
+    """Check RDF files, or the store, against the SHACL shapes (ontology/shapes.ttl).
 
-    Without PATHS, checks the curated catalogue. Exits 1 when a file does not conform.
+    Without PATHS, checks the curated catalogue. Exits 1 on any violation or warning.
     """
-    from kg.services.validation import validate_files
+    from kg.services.validation import validate_files, validate_store
 
     ctx = _context()
+    if whole_store and paths:
+        raise click.UsageError("give PATHS or --store, not both")
     targets = list(paths) or [Path(ctx.settings.data_dir)]
     with err.status("Validating…"):
-        report = validate_files(ctx, targets)
+        report = validate_store(ctx) if whole_store else validate_files(ctx, targets)
     if report.conforms:
         out.print("conforms: no violations")
         return
@@ -216,9 +224,16 @@ def show_settings() -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["seed", "pwc", "epoch"]),
+    type=click.Choice(["seed", "pwc", "epoch", "spreadsheet"]),
     default=None,
-    help="Input format (default: from the suffix: .txt/.md seed, .json pwc, .csv epoch).",
+    help="Input format (default: from the suffix: .txt/.md seed, .json pwc, .csv epoch; "
+    "with --mapping, .csv/.json are spreadsheets).",
+)
+@click.option(
+    "--mapping",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Mapping file (TOML) for a lab's own CSV or JSON table; see docs/spreadsheets.md.",
 )
 @click.option("--dry-run", is_flag=True, help="Read, merge and validate; write nothing.")
 @click.option("--licence", default=None, help="Licence IRI of the input (recorded).")
@@ -227,11 +242,13 @@ def show_settings() -> None:
 def import_command(
     files: tuple[Path, ...],
     fmt: str | None,
+    mapping: Path | None,
     dry_run: bool,
     licence: str | None,
     attribution: str | None,
 ) -> None:
-    """Import comparison-page exports, Papers with Code or Epoch AI data.
+    """Import comparison-page exports, Papers with Code or Epoch AI data, or a lab's own
+    method table (CSV or JSON) with --mapping.
 
     Each FILE goes into its own named graph (graph/import-<stem>), with its provenance in
     graph/provenance/import-<stem>; methods are merged with the store by label or alias.
@@ -267,6 +284,7 @@ def import_command(
             licence=licence,
             attribution=attribution,
             progress=progress,
+            mapping=mapping,
         )
     finally:
         if bar is not None:

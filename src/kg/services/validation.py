@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -22,3 +23,11 @@ def validate_files(ctx: Context, paths: Iterable[Path]) -> ValidationReport:
         read_graph(path, format_of(path), base_iri=ctx.settings.base_iri, into=data)
     ontology = read_graph(ctx.settings.ontology_path, "turtle", base_iri=ctx.settings.base_iri)
     return validate_graph(data, shapes=load_shapes(ctx.settings.shapes_path), ontology=ontology)
+
+
+def validate_store(ctx: Context) -> ValidationReport:
+    """Validate everything the store holds (the union of its graphs, ontology included)."""
+    buffer = io.BytesIO()
+    ctx.store.dump(buffer, "nt")
+    data = Graph().parse(data=buffer.getvalue().decode("utf-8"), format="nt")
+    return validate_graph(data, shapes=load_shapes(ctx.settings.shapes_path), ontology=None)

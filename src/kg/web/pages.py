@@ -18,7 +18,6 @@ from kg.services.catalogue import (
 from kg.services.citations import method_citation, to_bibtex, to_csl_json
 from kg.services.compare import CompareError, UnknownMethodsError, check_ids, compare
 from kg.services.compare_export import comparison_csv, comparison_markdown
-from kg.services.stats import collect_stats
 from kg.web.context import services
 from kg.web.i18n import ui_language
 
@@ -91,12 +90,6 @@ def search() -> str:
     return render_template("search.html", text=text, matches=matches)
 
 
-@blueprint.get("/dataset")
-def dataset() -> str:
-    """The catalogue's named graphs, counts and sources."""
-    return render_template("dataset.html", stats=collect_stats(services()))
-
-
 @blueprint.get("/health")
 def health() -> dict[str, object]:
     return {"status": "ok", "store_version": services().store.version()}
@@ -134,8 +127,13 @@ def compare_page() -> str | BaseResponse:
             fmt: url_for("pages.compare_download", fmt=fmt, m=comparison_ids(comparison), lang=lang)
             for fmt in DOWNLOADS
         },  # fmt: skip
-        query_url=url_for("pages.query_editor", query=comparison.query),
-        dataset_url=url_for("pages.dataset"),
+        query_url=url_for(
+            "sparql.query_editor",
+            name="method-rows",
+            method=[m.iri for m in comparison.methods],
+            lang=lang,
+        ),
+        dataset_url=url_for("linked_data.dataset"),
         can_add=len(comparison.methods) < 8,
     )
 
@@ -231,9 +229,3 @@ def method_citation_download(method_id: str, fmt: str) -> Response:
 def autocomplete() -> dict[str, object]:
     matches = find_methods(services(), request.args.get("q", ""), lang=ui_language())
     return {"methods": [{"id": m.id, "label": m.label} for m in matches]}
-
-
-@blueprint.get("/query")
-def query_editor() -> str:
-    """Placeholder target of "Open the query" until the SPARQL workbench lands."""
-    return render_template("query.html", query=request.args.get("query", ""))
