@@ -189,13 +189,24 @@ def query(name_or_file: str, params: tuple[str, ...], fmt: str) -> None:
 )
 @friendly_errors
 def export(fmt: str, graph: str | None, output: Path | None) -> None:
-    """Stream the store (or one named graph) as RDF."""
+    """Stream the store (or one named graph) as RDF.
+
+    JSON-LD is compact and refers to the published context (ontology/context.jsonld), as
+    the web dumps are; the other formats come straight from the store.
+    """
+    from kg.services.dumps import stream_dump
+
     ctx = _context()
-    if output is None:
-        ctx.store.dump(sys.stdout.buffer, fmt, graph=graph)  # type: ignore[arg-type]
-    else:
-        with output.open("wb") as handle:
+    handle = sys.stdout.buffer if output is None else output.open("wb")
+    try:
+        if fmt == "jsonld":
+            for chunk in stream_dump(ctx, "jsonld", graph=graph):
+                handle.write(chunk)
+        else:
             ctx.store.dump(handle, fmt, graph=graph)  # type: ignore[arg-type]
+    finally:
+        if output is not None:
+            handle.close()
 
 
 @main.command()

@@ -153,10 +153,8 @@ def compare_download(fmt: str) -> Response:
             subtitle=_("View the selected methods side by side. Rows that differ are highlighted."),
             dataset_link=_("%(site)s dataset", site=ctx.settings.site_name),
         )
-    else:
-        from kg.services.linked_data import describe_methods
-
-        body = describe_methods(ctx, [m.iri for m in comparison.methods], fmt=fmt)
+    else:  # RDF downloads are answered by the linked-data blueprint before this view runs
+        abort(404, description=_("Unknown download format."))
     name = "comparison-" + "-".join(comparison_ids(comparison))[:120]
     return Response(
         body,
