@@ -39,6 +39,13 @@ def ctx(settings: Settings) -> Iterator[Context]:
     context.store.close()
 
 
+@pytest.fixture
+def vocab_ctx(ctx: Context) -> Context:
+    """A store with the ontology and the concept schemes (fields, families), no methods."""
+    load_files(ctx, [Path(ctx.settings.data_dir) / "concepts.ttl"])
+    return ctx
+
+
 @pytest.fixture(scope="session")
 def catalogue_ctx(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Context]:
     """The curated catalogue (ontology + data/), loaded once for the session. Read-only!"""

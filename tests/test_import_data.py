@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from rdflib import RDF, Dataset, Graph, Literal, URIRef
+from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, SKOS
 
 from kg.config import Settings
@@ -17,27 +16,13 @@ from kg.services.context import Context
 from kg.services.imports import ImportFailed, import_files
 from kg.services.loading import load_files
 from tests.conftest import shared_path
+from tests.graphs import dump, union
 
 pytestmark = pytest.mark.shared
 
 PWC = ("data", "pwc_methods_2025-03.json")
 EPOCH = ("data", "epoch_all_ai_models_2025-04.csv")
 METHOD = "https://w3id.org/rmkg/method/"
-
-
-def dump(ctx: Context) -> list[str]:
-    buffer = io.BytesIO()
-    ctx.store.dump(buffer, "nquads")
-    return sorted(buffer.getvalue().decode("utf-8").splitlines())
-
-
-def union(ctx: Context) -> Graph:
-    dataset = Dataset()
-    dataset.parse(data="\n".join(dump(ctx)), format="nquads")
-    graph = Graph()
-    for s, p, o, _ in dataset.quads((None, None, None, None)):
-        graph.add((s, p, o))
-    return graph
 
 
 @pytest.fixture(scope="module")

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from rdflib import RDF, XSD, BNode, Dataset, Graph, Literal, Namespace, URIRef
+from rdflib import RDF, XSD, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.collection import Collection
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS, FOAF, PROV, SKOS
@@ -21,6 +20,7 @@ from kg.services.context import Context
 from kg.services.imports import ImportFailed, import_files
 from kg.services.loading import load_files
 from tests.conftest import shared_path
+from tests.graphs import dump, named_graph, union
 from tests.seed_tables import read_seed
 
 pytestmark = pytest.mark.shared
@@ -46,34 +46,6 @@ DREAMBOOTH_CITATION = (
 
 def seed(name: str) -> Path:
     return shared_path("seeds", name)
-
-
-@pytest.fixture
-def vocab_ctx(ctx: Context) -> Context:
-    """A store with the ontology and the concept schemes (fields, families), no methods."""
-    load_files(ctx, [PROJECT_ROOT / "data" / "concepts.ttl"])
-    return ctx
-
-
-def dump(ctx: Context) -> list[str]:
-    buffer = io.BytesIO()
-    ctx.store.dump(buffer, "nquads")
-    return sorted(buffer.getvalue().decode("utf-8").splitlines())
-
-
-def union(ctx: Context) -> Graph:
-    dataset = Dataset()
-    dataset.parse(data="\n".join(dump(ctx)), format="nquads")
-    graph = Graph()
-    for s, p, o, _ in dataset.quads((None, None, None, None)):
-        graph.add((s, p, o))
-    return graph
-
-
-def named_graph(ctx: Context, name: str) -> Graph:
-    buffer = io.BytesIO()
-    ctx.store.dump(buffer, "nt", graph=ctx.graph_iri(name))
-    return Graph().parse(data=buffer.getvalue().decode("utf-8"), format="nt")
 
 
 def methods(graph: Graph) -> set[Node]:

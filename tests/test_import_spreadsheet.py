@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import csv
-import io
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from rdflib import RDF, XSD, BNode, Dataset, Graph, Literal, Namespace, URIRef
+from rdflib import RDF, XSD, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.collection import Collection
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS, FOAF, SKOS
@@ -23,6 +22,7 @@ from kg.services.context import Context
 from kg.services.imports import ImportFailed, import_files
 from kg.services.loading import load_files
 from kg.services.validation import validate_store
+from tests.graphs import dump, named_graph, union
 
 BASE = "https://w3id.org/rmkg/"
 METHOD = Namespace(BASE + "method/")
@@ -41,34 +41,6 @@ def catalogue(ctx: Context) -> Context:
     """A store with the curated catalogue (a fresh one per test: the tests write)."""
     load_files(ctx, [Path(ctx.settings.data_dir)])
     return ctx
-
-
-@pytest.fixture
-def concepts(ctx: Context) -> Context:
-    """A store with the ontology and the concept schemes only (fields, families)."""
-    load_files(ctx, [PROJECT_ROOT / "data" / "concepts.ttl"])
-    return ctx
-
-
-def dump(ctx: Context) -> list[str]:
-    buffer = io.BytesIO()
-    ctx.store.dump(buffer, "nquads")
-    return sorted(buffer.getvalue().decode("utf-8").splitlines())
-
-
-def union(ctx: Context) -> Graph:
-    dataset = Dataset()
-    dataset.parse(data="\n".join(dump(ctx)), format="nquads")
-    graph = Graph()
-    for s, p, o, _ in dataset.quads((None, None, None, None)):
-        graph.add((s, p, o))
-    return graph
-
-
-def named_graph(ctx: Context, name: str) -> Graph:
-    buffer = io.BytesIO()
-    ctx.store.dump(buffer, "nt", graph=ctx.graph_iri(name))
-    return Graph().parse(data=buffer.getvalue().decode("utf-8"), format="nt")
 
 
 def skolem_as_blank(graph: Graph) -> Graph:
@@ -296,30 +268,30 @@ def test_a_row_is_merged_with_a_stored_method_by_label(catalogue: Context, tmp_p
     ]
 
 
-def test_reimporting_a_table_replaces_its_graph(concepts: Context, tmp_path: Path) -> None:
+def test_reimporting_a_table_replaces_its_graph(vocab_ctx: Context, tmp_path: Path) -> None:
     mapping = write(tmp_path / "names.toml", LABEL_ONLY_MAPPING)
     header = "Method,Other names,Area,Started\n"
     table = write(
         tmp_path / "lab.csv",
         header + "Split-plot design,,Statistics,1925\nSeriation,,Statistics,1899\n",
     )
-    import_files(concepts, [table], mapping=mapping)
-    once = dump(concepts)
-    import_files(concepts, [table], mapping=mapping)
-    data = [q for q in dump(concepts) if "/graph/provenance/" not in q]
+    import_files(vocab_ctx, [table], mapping=mapping)
+    once = dump(vocab_ctx)
+    import_files(vocab_ctx, [table], mapping=mapping)
+    data = [q for q in dump(vocab_ctx) if "/graph/provenance/" not in q]
     assert data == [q for q in once if "/graph/provenance/" not in q]
 
     write(table, header + "Split-plot design,,Statistics,1926\n")
-    report = import_files(concepts, [table], mapping=mapping)
+    report = import_files(vocab_ctx, [table], mapping=mapping)
     assert report.created == [str(METHOD["split-plot-design"])]
-    g = union(concepts)
+    g = union(vocab_ctx)
     assert (METHOD.seriation, RDF.type, KG.Method) not in g
     years = set(g.objects(METHOD["split-plot-design"], KG.yearOfOrigin))
     assert len(years) == 1
     assert g.value(years.pop(), KG.startYear) == Literal("1926", datatype=XSD.gYear)
 
 
-def test_doi_url_and_arxiv_columns_describe_the_source(concepts: Context, tmp_path: Path) -> None:
+def test_doi_url_and_arxiv_columns_describe_the_source(vocab_ctx: Context, tmp_path: Path) -> None:
     mapping = write(
         tmp_path / "src.toml",
         'language = "en"\n[columns]\nName = "label"\nField = "field"\n'
@@ -331,8 +303,8 @@ def test_doi_url_and_arxiv_columns_describe_the_source(concepts: Context, tmp_pa
         "Method A,Statistics,A paper,https://doi.org/10.1234/abc.5,https://example.org/a,\n"
         "Method B,Statistics,B paper,,,arXiv:2101.00001v2\n",
     )
-    import_files(concepts, [table], mapping=mapping)
-    g = union(concepts)
+    import_files(vocab_ctx, [table], mapping=mapping)
+    g = union(vocab_ctx)
     a = g.value(METHOD["method-a"], KG.originalSource)
     assert (a, BIBO.doi, Literal("10.1234/abc.5")) in g
     assert (a, SCHEMA.url, URIRef("https://example.org/a")) in g
@@ -475,31 +447,31 @@ GOOD_TABLE = (
     ],
 )
 def test_a_malformed_table_or_mapping_gives_one_clear_message_and_writes_nothing(
-    concepts: Context, tmp_path: Path, mapping: str, table: str, suffix: str, message: str
+    vocab_ctx: Context, tmp_path: Path, mapping: str, table: str, suffix: str, message: str
 ) -> None:
     mapping_path = write(tmp_path / "lab.toml", mapping)
     table_path = write(tmp_path / f"lab{suffix}", table)
-    before = dump(concepts)
+    before = dump(vocab_ctx)
     with pytest.raises(ImportFailed) as failure:
-        import_files(concepts, [table_path], mapping=mapping_path)
+        import_files(vocab_ctx, [table_path], mapping=mapping_path)
     text = str(failure.value)
     expected = message.replace("MAPPING", str(mapping_path)).replace("TABLE", str(table_path))
     assert expected in text
     assert "\n" not in text
-    assert dump(concepts) == before
+    assert dump(vocab_ctx) == before
 
 
-def test_the_good_table_of_the_malformed_cases_imports(concepts: Context, tmp_path: Path) -> None:
+def test_the_good_table_of_the_malformed_cases_imports(vocab_ctx: Context, tmp_path: Path) -> None:
     mapping_path = write(tmp_path / "lab.toml", GOOD_MAPPING)
     table_path = write(tmp_path / "lab.csv", GOOD_TABLE)
-    report = import_files(concepts, [table_path], mapping=mapping_path)
+    report = import_files(vocab_ctx, [table_path], mapping=mapping_path)
     assert sorted(report.created) == [str(METHOD.seriation), str(METHOD["split-plot"])]
 
 
-def test_a_mapping_reads_only_csv_or_json(concepts: Context, tmp_path: Path) -> None:
+def test_a_mapping_reads_only_csv_or_json(vocab_ctx: Context, tmp_path: Path) -> None:
     mapping_path = write(tmp_path / "lab.toml", GOOD_MAPPING)
     notes = write(tmp_path / "lab.md", "| a |\n")
     with pytest.raises(ImportFailed, match=r"a mapping file reads a \.csv or \.json table"):
-        import_files(concepts, [notes], mapping=mapping_path)
+        import_files(vocab_ctx, [notes], mapping=mapping_path)
     with pytest.raises(ImportFailed, match="needs a mapping file"):
-        import_files(concepts, [notes], format="spreadsheet")
+        import_files(vocab_ctx, [notes], format="spreadsheet")
