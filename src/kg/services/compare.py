@@ -230,7 +230,9 @@ def _cell(
         members = _list_members(rows, lang)
         return Cell("list", members, key=tuple(v.text for v in members))
     if any("start" in r for r in rows):
-        ranges = sorted({(_year(r["start"]), _year(r["end"])) for r in rows if "start" in r})
+        ranges = sorted(
+            {(_year(r["start"]), _year(r.get("end", r["start"]))) for r in rows if "start" in r}
+        )
         shown = tuple(Value(f"{s}–{e}" if s != e else str(s)) for s, e in ranges)
         return Cell("years", shown, key=frozenset(ranges))
     distinct = _distinct_values(ctx, rows, lang)
@@ -287,7 +289,7 @@ def _list_members(rows: list[dict[str, Node]], lang: str) -> tuple[Value, ...]:
             members.append(
                 Value(str(r["text"]), text_lang, text_lang is not None and text_lang != lang)
             )
-            node = str(r["next"])
+            node = str(r.get("next", ""))
     return tuple(members)
 
 
