@@ -1,0 +1,1135 @@
+"""The benchmark suite: one command, one table, one JSON file.
+
+    make bench SIZE=10k                                   # or 100k, 1m
+    .venv/bin/python -m benchmarks.run --size 10k [--duration 10] [--keep]
+
+Steps, all against the same synthetic catalogue (benchmarks/generate.py) in one run:
+
+1. generate the catalogue (cached in ``--workdir`` by size and seed);
+2. ``kg load FILE`` into a fresh store: wall time, triples/s, peak RSS; the same file through
+   a bare ``pyoxigraph.Store.bulk_load`` for reference;
+3. cold start of ``kg serve`` on the existing store: time until ``/health`` answers and
+   until the first ``/compare`` page is served (median of 3 starts);
+4. ``kg serve`` (the README's production server: gunicorn, KG_WORKERS x KG_THREADS):
+   sequential latency p50/p95 (one request at a time over keep-alive, so no queueing: the
+   server-side time plus a loopback round trip) of ``/compare`` with 2, 3 and 5 random
+   methods, ``/methods/<id>``, ``/search`` and ``/api/methods`` (autocomplete); then
+   throughput at concurrency 8 (wrk, else a Python thread pool) of the ``/compare`` pages
+   and ``/methods/<id>``;
+5. ``/sparql`` with the comparison query (``queries/method-rows.rq`` bound to 3 random
+   methods) when the service has that endpoint, and the same query on ``oxigraph
+   serve-read-only`` opened on the very same store snapshot (``--union-default-graph``,
+   as the service queries), run one after the other in this run: requests/s and ratio;
+6. every full export format (``kg export --format F -o FILE``): time, peak RSS, size.
+
+Writes ``benchmarks/results/<date>-<size>.json`` and prints a table. Every load loop is
+bounded by a request count and a time limit; servers bind 127.0.0.1 and are stopped by PID.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import http.client
+import json
+import os
+import platform
+import random
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from benchmarks.generate import SEED, method_slug, method_words, parse_size
+
+ROOT = Path(__file__).resolve().parents[1]
+VENV_BIN = Path(sys.executable).parent
+KG = str(VENV_BIN / "kg")
+OXIGRAPH = shutil.which("oxigraph", path=str(VENV_BIN)) or shutil.which("oxigraph")
+WRK = shutil.which("wrk")
+EXPORT_FORMATS = ("turtle", "nt", "nquads", "trig", "jsonld")
+CONCURRENCY = 8
+SEARCH_TERMS = ["diffusion", "spectral kernel", "bayesian", "robust graph estimator", "sampler",
+                "latent token", "hierarchical", "survival test"]  # fmt: skip
+AUTOCOMPLETE_TERMS = ["dif", "spec", "bay", "rob", "lat", "hier", "tok", "ker"]
+
+# Targets of issue 10 (for the 1M catalogue); the table marks figures against them.
+TARGETS = {
+    "compare_vs_oxigraph_ratio": 1.0,
+    "compare_p50_ms": 15.0,
+    "compare_p95_ms": 40.0,
+    "search_p95_ms": 30.0,
+    "autocomplete_p95_ms": 10.0,
+    "load_triples_per_s": 110_000,
+    "export_peak_rss_mb": 300,
+    "cold_start_s": 3.0,
+}
+
+
+# --- processes ------------------------------------------------------------------------------
+
+
+def run_measured(cmd: Sequence[str], env: dict[str, str], *, stdout: Any = subprocess.DEVNULL,
+                 timeout: float = 3600) -> dict[str, Any]:  # fmt: skip
+    """Run ``cmd``; wall time, its own peak RSS (wait4) and exit status."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdout=stdout, stderr=subprocess.PIPE)
+    timer = threading.Timer(timeout, lambda: os.kill(proc.pid, signal.SIGKILL))
+    timer.start()
+    try:
+        _, status, usage = os.wait4(proc.pid, 0)
+    finally:
+        timer.cancel()
+    seconds = time.perf_counter() - started
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    stderr = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+    return {
+        "seconds": seconds,
+        "peak_rss_mb": usage.ru_maxrss / 1024,
+        "cpu_seconds": usage.ru_utime + usage.ru_stime,
+        "exit": proc.returncode,
+        "stderr": stderr[-2000:],
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Server:
+    """A server process we started; stopped by its PID (and only that)."""
+
+    def __init__(self, name: str, cmd: Sequence[str], env: dict[str, str], port: int,
+                 log: Path) -> None:  # fmt: skip
+        self.name, self.port = name, port
+        self.log = log.open("ab")
+        self.started = time.perf_counter()
+        self.proc = subprocess.Popen(cmd, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+                                     start_new_session=True)  # fmt: skip
+
+    def wait_for(self, path: str, *, timeout: float = 120, accept: str | None = None) -> float:
+        """Seconds from the start of the process until ``path`` answers 200."""
+        deadline = time.perf_counter() + timeout
+        while time.perf_counter() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.name} exited with {self.proc.returncode}; see {self.log.name}")
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+                conn.request("GET", path, headers={"Accept": accept} if accept else {})
+                status = conn.getresponse().status
+                conn.close()
+                if status == 200:
+                    return time.perf_counter() - self.started
+            except OSError:
+                pass
+            time.sleep(0.01)
+        raise RuntimeError(f"{self.name} did not answer {path} within {timeout} s")
+
+    def peak_rss_mb(self) -> float:
+        """Peak RSS (VmHWM) of the process and its children, summed (gunicorn: master + workers)."""
+        total = 0.0
+        for pid in [self.proc.pid, *_children(self.proc.pid)]:
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+            except OSError:
+                continue
+            match = re.search(r"VmHWM:\s+(\d+) kB", status)
+            total += int(match.group(1)) / 1024 if match else 0
+        return total
+
+    def stop(self) -> None:
+        """SIGTERM to the server's own process group (gunicorn master and its workers, which
+        this run started in a new session), SIGKILL after 30 s."""
+        pgid = self.proc.pid
+        try:
+            os.killpg(pgid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            pass
+        deadline = time.perf_counter() + 30
+        while time.perf_counter() < deadline and _group_alive(pgid):
+            time.sleep(0.2)
+        if _group_alive(pgid):
+            try:
+                os.killpg(pgid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        if self.proc.poll() is None:
+            self.proc.wait()
+        self.log.close()
+
+    def drain(self, *, timeout: float = 300) -> float:
+        """After a load run: wait until ``/health`` answers within a second again (gunicorn
+        finishes the requests wrk left behind), so the next figure starts from idle."""
+        started = time.perf_counter()
+        while time.perf_counter() - started < timeout:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+                t = time.perf_counter()
+                conn.request("GET", "/health")
+                conn.getresponse().read()
+                conn.close()
+                if time.perf_counter() - t < 1.0:
+                    return time.perf_counter() - started
+            except OSError:
+                time.sleep(0.5)
+        return time.perf_counter() - started
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _children(pid: int) -> list[int]:
+    out: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        try:
+            out.extend(int(c) for c in task.read_text().split())
+        except OSError:
+            pass
+    return out
+
+
+# --- the rewritten comparison query (a what-if, see docs/performance.md) --------------------
+
+# Two OPTIONAL groups of queries/method-rows.rq make pyoxigraph evaluate their right-hand side
+# over the whole store and hash-join it (cost linear in the catalogue); nesting the last
+# pattern of each group keeps the evaluation per value. Same rows (checked on the
+# benchmark catalogues and the curated one).
+TUNED_REWRITES = [
+    ("OPTIONAL { ?value kg:startYear ?start ; kg:endYear ?end }",
+     "OPTIONAL { ?value kg:startYear ?start OPTIONAL { ?value kg:endYear ?end } }"),
+    ("OPTIONAL { ?value rdf:rest* ?cell . ?cell rdf:first ?member ; rdf:rest ?next }",
+     "OPTIONAL { ?value rdf:rest* ?cell . ?cell rdf:first ?member OPTIONAL { ?cell rdf:rest ?next } }"),
+]  # fmt: skip
+
+
+def tune_method_rows(text: str) -> str | None:
+    """The rewritten query text, or None when the library query no longer has the patterns."""
+    for old, new in TUNED_REWRITES:
+        if old not in text:
+            return None
+        text = text.replace(old, new)
+    return text
+
+
+def tuned_queries_dir(workdir: Path) -> Path | None:
+    """A copy of queries/ with method-rows.rq rewritten (for KG_QUERIES_DIR)."""
+    source = ROOT / "queries" / "method-rows.rq"
+    tuned = tune_method_rows(source.read_text())
+    if tuned is None:
+        return None
+    target = workdir / "queries-tuned"
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(ROOT / "queries", target)
+    (target / "method-rows.rq").write_text(tuned)
+    return target
+
+
+# --- HTTP load --------------------------------------------------------------------------------
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    k = max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))
+    return ordered[k]
+
+
+def sequential(port: int, paths: Sequence[str], *, max_requests: int, max_seconds: float,
+               accept: str | None = None) -> dict[str, Any]:  # fmt: skip
+    """One request at a time over one keep-alive connection; latency p50/p95 in ms."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+    headers = {"Accept": accept} if accept else {}
+    timings: list[float] = []
+    errors = 0
+    sizes = 0
+    deadline = time.perf_counter() + max_seconds
+    for path in paths[:max_requests]:
+        if time.perf_counter() > deadline:
+            break
+        start = time.perf_counter()
+        try:
+            conn.request("GET", path, headers=headers)
+            response = conn.getresponse()
+            body = response.read()
+        except (OSError, http.client.HTTPException):
+            conn.close()
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+            errors += 1
+            continue
+        timings.append(time.perf_counter() - start)
+        sizes += len(body)
+        if response.status != 200:
+            errors += 1
+    conn.close()
+    return {
+        "requests": len(timings),
+        "errors": errors,
+        "p50_ms": percentile(timings, 50) * 1000,
+        "p95_ms": percentile(timings, 95) * 1000,
+        "mean_ms": statistics.fmean(timings) * 1000 if timings else float("nan"),
+        "mean_bytes": sizes / len(timings) if timings else 0,
+    }
+
+
+WRK_SCRIPT = r"""
+local counter = 0
+function setup(thread)
+  thread:set("id", counter)
+  counter = counter + 1
+end
+function init(args)
+  paths = {}
+  for line in io.lines(args[1]) do paths[#paths + 1] = line end
+  if args[2] ~= nil and args[2] ~= "" then wrk.headers["Accept"] = args[2] end
+  idx = ((id or 0) * 7919) % #paths
+end
+function request()
+  idx = idx % #paths + 1
+  return wrk.format("GET", paths[idx])
+end
+function done(summary, latency, requests)
+  io.write(string.format(
+    'WRKJSON {"requests": %d, "duration_us": %d, "errors_status": %d, "errors_other": %d, ' ..
+    '"p50_us": %d, "p95_us": %d, "p99_us": %d, "bytes": %d}\n',
+    summary.requests, summary.duration, summary.errors.status,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    latency:percentile(50), latency:percentile(95), latency:percentile(99), summary.bytes))
+end
+"""
+
+
+def throughput(port: int, paths: Sequence[str], *, seconds: float, workdir: Path,
+               accept: str | None = None) -> dict[str, Any]:  # fmt: skip
+    """Requests/s at concurrency 8 over keep-alive connections (wrk, else threads)."""
+    if WRK:
+        script = workdir / "wrk.lua"
+        script.write_text(WRK_SCRIPT)
+        paths_file = workdir / "wrk-paths.txt"
+        paths_file.write_text("".join(p + "\n" for p in paths))
+        threads = min(2, CONCURRENCY)
+        cmd = [WRK, f"-t{threads}", f"-c{CONCURRENCY}", f"-d{max(1, round(seconds))}s",
+               "--timeout", "60s", "-s", str(script), f"http://127.0.0.1:{port}",
+               "--", str(paths_file), accept or ""]  # fmt: skip
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 120)
+        match = re.search(r"WRKJSON (\{.*\})", out.stdout)
+        if not match:
+            raise RuntimeError(f"wrk failed: {out.stdout[-500:]} {out.stderr[-500:]}")
+        data = json.loads(match.group(1))
+        elapsed = data["duration_us"] / 1e6
+        return {
+            "tool": "wrk",
+            "concurrency": CONCURRENCY,
+            "requests": data["requests"],
+            "errors": data["errors_status"] + data["errors_other"],
+            "seconds": elapsed,
+            "rps": max(0, data["requests"] - data["errors_status"] - data["errors_other"]) / elapsed,
+            "p50_ms": data["p50_us"] / 1000,
+            "p95_ms": data["p95_us"] / 1000,
+            "p99_ms": data["p99_us"] / 1000,
+        }
+    return _thread_pool_load(port, paths, seconds=seconds, accept=accept)
+
+
+def _thread_pool_load(port: int, paths: Sequence[str], *, seconds: float,
+                      accept: str | None) -> dict[str, Any]:  # fmt: skip
+    timings: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    deadline = time.perf_counter() + seconds
+    max_per_thread = 200_000
+
+    def worker(offset: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        local: list[float] = []
+        for k in range(max_per_thread):
+            if time.perf_counter() > deadline:
+                break
+            path = paths[(offset + k) % len(paths)]
+            start = time.perf_counter()
+            try:
+                conn.request("GET", path, headers={"Accept": accept} if accept else {})
+                response = conn.getresponse()
+                response.read()
+                if response.status != 200:
+                    with lock:
+                        errors[0] += 1
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+                with lock:
+                    errors[0] += 1
+                continue
+            local.append(time.perf_counter() - start)
+        with lock:
+            timings.extend(local)
+
+    started = time.perf_counter()
+    pool = [threading.Thread(target=worker, args=(i * 7919,)) for i in range(CONCURRENCY)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    elapsed = time.perf_counter() - started
+    return {
+        "tool": "python-threads",
+        "concurrency": CONCURRENCY,
+        "requests": len(timings),
+        "errors": errors[0],
+        "seconds": elapsed,
+        "rps": max(0, len(timings) - errors[0]) / elapsed,
+        "p50_ms": percentile(timings, 50) * 1000,
+        "p95_ms": percentile(timings, 95) * 1000,
+        "p99_ms": percentile(timings, 99) * 1000,
+    }
+
+
+# --- the suite --------------------------------------------------------------------------------
+
+
+class Suite:
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.methods = parse_size(args.size)
+        self.size_name = args.size.lower()
+        self.workdir = Path(args.workdir).resolve()
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.base = "https://w3id.org/rmkg/"
+        self.rng = random.Random(args.seed + 1)
+        self.results: dict[str, Any] = {"notes": []}
+        self.store_dir = self.workdir / f"store-{self.size_name}"
+        self.env = {**os.environ, "KG_STORE": str(self.store_dir), "KG_BASE_IRI": self.base,
+                    "PYTHONUNBUFFERED": "1"}  # fmt: skip
+        for name in ("KG_HOST", "KG_PORT"):
+            self.env.pop(name, None)
+
+    def note(self, text: str) -> None:
+        print(f"  note: {text}", flush=True)
+        self.results["notes"].append(text)
+
+    def step(self, text: str) -> None:
+        load1 = os.getloadavg()[0]
+        self.results.setdefault("load_average", []).append([time.strftime("%H:%M:%S"), text, load1])
+        print(f"[{time.strftime('%H:%M:%S')}] {text}  (load average {load1:.2f})", flush=True)
+
+    def random_ids(self, count: int, k: int) -> list[list[str]]:
+        out = []
+        for _ in range(count):
+            picks = self.rng.sample(range(self.methods), k)
+            out.append([method_slug(i, method_words(self.args.seed, i)) for i in picks])
+        return out
+
+    # 1. catalogue ------------------------------------------------------------------------------
+    def catalogue(self) -> Path:
+        suffix = "nt" if self.args.format == "nt" else "ttl"
+        path = self.workdir / f"bench-{self.size_name}-s{self.args.seed}.{suffix}"
+        info: dict[str, Any] = {"methods": self.methods, "file": str(path), "format": self.args.format}
+        if path.exists() and not self.args.regenerate:
+            info["generated_seconds"] = None
+            self.note(f"catalogue reused: {path}")
+        else:
+            self.step(f"generating {self.methods} methods -> {path}")
+            measured = run_measured(
+                [sys.executable, "-m", "benchmarks.generate", "--size", str(self.methods),
+                 "--seed", str(self.args.seed), "--format", self.args.format, "-o", str(path)],
+                {**self.env, "PYTHONPATH": str(ROOT)},
+            )  # fmt: skip
+            if measured["exit"] != 0:
+                raise RuntimeError(f"generate failed: {measured['stderr']}")
+            info["generated_seconds"] = measured["seconds"]
+            info["generator_peak_rss_mb"] = measured["peak_rss_mb"]
+        info["bytes"] = path.stat().st_size
+        self.results["catalogue"] = info
+        return path
+
+    # 2. bulk load ------------------------------------------------------------------------------
+    def load(self, path: Path) -> None:
+        self.step("kg load (fresh store)")
+        shutil.rmtree(self.store_dir, ignore_errors=True)
+        out_file = self.workdir / "load.out"
+        with out_file.open("wb") as out:
+            measured = run_measured([KG, "load", str(path)], self.env, stdout=out)
+        if measured["exit"] != 0:
+            raise RuntimeError(f"kg load failed: {measured['stderr']}")
+        match = re.search(r"(\d+) quads in the store", out_file.read_text())
+        quads = int(match.group(1)) if match else 0
+        self.results["load"] = {
+            "quads": quads,
+            "seconds": measured["seconds"],
+            "triples_per_s": quads / measured["seconds"],
+            "peak_rss_mb": measured["peak_rss_mb"],
+            "cpu_seconds": measured["cpu_seconds"],
+        }
+        self.results["catalogue"]["triples"] = quads
+        if self.args.raw_load:
+            self.step("bare pyoxigraph bulk_load of the same file (reference)")
+            raw_dir = Path(tempfile.mkdtemp(prefix="raw-", dir=self.workdir))
+            script = (
+                "import sys, time, json, pyoxigraph as ox\n"
+                "t = time.perf_counter()\n"
+                "s = ox.Store(sys.argv[1])\n"
+                "fmt = ox.RdfFormat.N_TRIPLES if sys.argv[2].endswith('.nt') else ox.RdfFormat.TURTLE\n"
+                "s.bulk_load(path=sys.argv[2], format=fmt, base_iri=sys.argv[3], "
+                "to_graph=ox.NamedNode(sys.argv[3] + 'graph/raw'))\n"
+                "s.flush(); load = time.perf_counter() - t\n"
+                "t = time.perf_counter(); n = len(s); count = time.perf_counter() - t\n"
+                "print(json.dumps({'load_s': load, 'len_s': count, 'quads': n}))\n"
+            )
+            raw_out = self.workdir / "raw-load.out"
+            with raw_out.open("wb") as out:
+                raw = run_measured([sys.executable, "-c", script, str(raw_dir), str(path), self.base],
+                                   self.env, stdout=out)  # fmt: skip
+            shutil.rmtree(raw_dir, ignore_errors=True)
+            if raw["exit"] == 0:
+                data = json.loads(raw_out.read_text())
+                self.results["load"]["raw_pyoxigraph"] = {
+                    "seconds": data["load_s"],
+                    "triples_per_s": data["quads"] / data["load_s"],
+                    "peak_rss_mb": raw["peak_rss_mb"],
+                    "len_seconds": data["len_s"],
+                }
+            else:
+                self.note(f"raw bulk_load failed: {raw['stderr'][-300:]}")
+
+    # 3. cold start -----------------------------------------------------------------------------
+    def cold_start(self) -> None:
+        self.step("cold start of kg serve on the existing store (3 starts)")
+        health, first = [], []
+        ids = self.random_ids(3, 3)
+        for k in range(1 if self.args.light_shipped else 3):
+            port = free_port()
+            server = Server("kg serve", [KG, "serve", "--port", str(port)], self.env, port,
+                            self.workdir / "kg-serve-cold.log")  # fmt: skip
+            try:
+                health.append(server.wait_for("/health"))
+                try:
+                    first.append(server.wait_for(self.compare_path(ids[k]),
+                                                 timeout=self.args.cold_compare_timeout))
+                except RuntimeError as exc:
+                    self.note(f"cold start: first /compare not served: {exc}")
+            finally:
+                server.stop()
+            if not first:
+                break  # one failure is the figure; do not repeat a multi-minute wait
+        self.results["cold_start"] = {
+            "health_s": statistics.median(health),
+            "first_compare_s": statistics.median(first) if first else None,
+            "runs_health_s": health,
+            "runs_first_compare_s": first,
+        }
+
+    def compare_path(self, ids: Sequence[str]) -> str:
+        return "/compare?" + urllib.parse.urlencode([("m", i) for i in ids])
+
+    # 4-5. the service --------------------------------------------------------------------------
+    def service(self, key: str = "web", env: dict[str, str] | None = None,
+                full: bool = True) -> None:  # fmt: skip
+        port = free_port()
+        env = env or self.env
+        self.step(f"kg serve on 127.0.0.1:{port} ({key})")
+        server = Server("kg serve", [KG, "serve", "--port", str(port)], env, port,
+                        self.workdir / f"kg-serve-{key}.log")  # fmt: skip
+        web: dict[str, Any] = {}
+        self.results[key] = web
+        rng_state = self.rng.getstate()
+        try:
+            server.wait_for("/health")
+            n_seq, t_seq, dur = self.args.requests, self.args.max_seconds, self.args.duration
+            pages: dict[str, list[str]] = {}
+            for k in (2, 3, 5):
+                pages[f"compare_{k}"] = [self.compare_path(ids) for ids in self.random_ids(2000, k)]
+            pages["method"] = [f"/methods/{ids[0]}" for ids in self.random_ids(2000, 1)]
+            pages["search"] = [
+                "/search?" + urllib.parse.urlencode({"q": self.rng.choice(SEARCH_TERMS)})
+                for _ in range(500)
+            ]
+            pages["autocomplete"] = [
+                "/api/methods?" + urllib.parse.urlencode({"q": self.rng.choice(AUTOCOMPLETE_TERMS)})
+                for _ in range(500)
+            ]
+            # Warm up: the caches a real service would have after its first requests.
+            warm = sequential(port, pages["compare_3"][-5:], max_requests=5, max_seconds=t_seq)
+            web["warm_up_compare_3"] = warm
+            light = key == "web" and self.args.light_shipped
+            for name in ("compare_3", "method") if light else ("compare_2", "compare_3", "compare_5", "method"):
+                self.step(f"sequential {name}")
+                limit = 2 if light else n_seq
+                web[name] = {"sequential": sequential(port, pages[name], max_requests=limit,
+                                                      max_seconds=t_seq)}  # fmt: skip
+                if web[name]["sequential"]["errors"]:
+                    self.note(f"{key} {name}: {web[name]['sequential']['errors']} non-200 answers")
+            light = key == "web" and self.args.light_shipped
+            if light:
+                self.note("--light-shipped: the shipped /compare (3) and /methods pages were timed "
+                          "with at most 2 sequential requests; no throughput run (one takes a minute)")  # fmt: skip
+            for name in () if light else ("compare_2", "compare_3", "compare_5", "method"):
+                self.step(f"throughput {name} at concurrency {CONCURRENCY}, {dur} s")
+                web[name]["load"] = throughput(port, pages[name], seconds=dur, workdir=self.workdir)
+                web[name]["load"]["drain_s"] = server.drain()
+            if full and not light:
+                self.sparql_on_service(port, server)
+                # Last: at 1M a search can outlast gunicorn's 60 s timeout and restart the worker.
+                for name in ("search", "autocomplete"):
+                    if self.args.skip_search:
+                        continue
+                    self.step(f"sequential {name}")
+                    web[name] = {"sequential": sequential(
+                        port, pages[name], max_requests=n_seq // 2, max_seconds=t_seq)}
+                    if web[name]["sequential"]["errors"]:
+                        self.note(f"{name}: {web[name]['sequential']['errors']} failed answers")
+                    if self.args.load_search:
+                        web[name]["load"] = throughput(port, pages[name], seconds=dur,
+                                                       workdir=self.workdir)  # fmt: skip
+                        web[name]["load"]["drain_s"] = server.drain()
+            web["server_peak_rss_mb"] = server.peak_rss_mb()
+        finally:
+            server.stop()
+            self.rng.setstate(rng_state)  # the what-if pass sees the same random methods
+
+    def sparql_query_paths(self, prefix: str, count: int, *, tuned: bool = False) -> list[str]:
+        from kg.queries import QueryLibrary
+
+        library = QueryLibrary(ROOT / "queries")
+        rng = random.Random(self.args.seed + 2)  # the same methods for every endpoint
+        out = []
+        for _ in range(count):
+            ids = [method_slug(i, method_words(self.args.seed, i))
+                   for i in rng.sample(range(self.methods), 3)]  # fmt: skip
+            text = library["method-rows"].bind(
+                method=[f"{self.base}method/{i}" for i in ids], lang="en")
+            if tuned:
+                text = tune_method_rows(text) or text
+            out.append(prefix + urllib.parse.urlencode({"query": text}))
+        return out
+
+    def sparql_on_service(self, port: int, server: Server) -> None:
+        probe = "/sparql?" + urllib.parse.urlencode({"query": "ASK { ?s ?p ?o }"})
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+            conn.request("GET", probe, headers={"Accept": "application/sparql-results+json"})
+            response = conn.getresponse()
+            body = response.read()
+            conn.close()
+        except (OSError, http.client.HTTPException) as exc:
+            self.note(f"/sparql probe failed ({exc}); skipped")
+            return
+        if response.status != 200 or b"boolean" not in body:
+            self.note(f"/sparql: no SPARQL endpoint in the service yet (GET {probe[:30]}… "
+                      f"answered {response.status}); skipped")  # fmt: skip
+            return
+        paths = self.sparql_query_paths("/sparql?", 2000)
+        accept = "application/sparql-results+json"
+        entry = {"sequential": sequential(port, paths, max_requests=self.args.requests,
+                                          max_seconds=self.args.max_seconds, accept=accept)}  # fmt: skip
+        self.step(f"throughput /sparql at concurrency {CONCURRENCY}")
+        entry["load"] = throughput(port, paths, seconds=self.args.duration, workdir=self.workdir,
+                                   accept=accept)  # fmt: skip
+        entry["load"]["drain_s"] = server.drain()
+        self.results["web"]["sparql"] = entry
+
+    def oxigraph(self) -> None:
+        if not OXIGRAPH:
+            self.note("oxigraph CLI not installed (pip install oxigraph): reference skipped")
+            return
+        snapshot = (self.store_dir / "current").resolve()
+        port = free_port()
+        self.step(f"oxigraph serve-read-only on {snapshot.name}, 127.0.0.1:{port}")
+        server = Server("oxigraph", [OXIGRAPH, "serve-read-only", "--location", str(snapshot),
+                                     "--bind", f"127.0.0.1:{port}", "--union-default-graph"],
+                        self.env, port, self.workdir / "oxigraph.log")  # fmt: skip
+        accept = "application/sparql-results+json"
+        out: dict[str, Any] = {}
+        try:
+            probe = "/query?" + urllib.parse.urlencode({"query": "ASK { ?s ?p ?o }"})
+            server.wait_for(probe, accept=accept)
+            for name, tuned in (("library_query", False), ("tuned_query", True)):
+                paths = self.sparql_query_paths("/query?", 2000, tuned=tuned)
+                light = self.args.light_shipped and not tuned
+                self.step(f"oxigraph method-rows ({name}, 3 methods): sequential, then c{CONCURRENCY}")
+                entry = {"sequential": sequential(port, paths,
+                                                  max_requests=2 if light else self.args.requests,
+                                                  max_seconds=self.args.max_seconds, accept=accept)}  # fmt: skip
+                if not light:
+                    entry["load"] = throughput(port, paths, seconds=self.args.duration,
+                                               workdir=self.workdir, accept=accept)  # fmt: skip
+                    entry["load"]["drain_s"] = server.drain()
+                out[name] = entry
+            out["peak_rss_mb"] = server.peak_rss_mb()
+            self.results["oxigraph"] = out
+        finally:
+            server.stop()
+
+    def ratios(self) -> None:
+        ox = self.results.get("oxigraph", {})
+        ratios: dict[str, Any] = {}
+        for ref in ("tuned_query", "library_query"):
+            ox_rps = ox.get(ref, {}).get("load", {}).get("rps")
+            if not ox_rps:
+                continue
+            for key in ("web", "web_tuned", "web_tuned_workers"):
+                for name in ("compare_2", "compare_3", "compare_5", "sparql"):
+                    rps = self.results.get(key, {}).get(name, {}).get("load", {}).get("rps")
+                    if rps:
+                        ratios[f"{key}.{name}/oxigraph.{ref}"] = rps / ox_rps
+        self.results["ratio_to_oxigraph"] = ratios
+
+    def save_partial(self) -> None:
+        """The results so far, so that an interrupted long run keeps its figures."""
+        out_dir = Path(self.args.results)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        target = out_dir / f"{dt.date.today().isoformat()}-{self.size_name}.partial.json"
+        target.write_text(json.dumps(self.results, indent=2, ensure_ascii=False) + "\n")
+
+    # 6. exports --------------------------------------------------------------------------------
+    def exports(self) -> None:
+        out: dict[str, Any] = {}
+        for fmt in self.args.export_formats:
+            target = self.workdir / f"export.{fmt}"
+            self.step(f"kg export --format {fmt}")
+            measured = run_measured([KG, "export", "--format", fmt, "-o", str(target)], self.env,
+                                    timeout=self.args.export_timeout)  # fmt: skip
+            size = target.stat().st_size if target.exists() else 0
+            target.unlink(missing_ok=True)
+            out[fmt] = {
+                "seconds": measured["seconds"],
+                "peak_rss_mb": measured["peak_rss_mb"],
+                "bytes": size,
+                "exit": measured["exit"],
+            }
+            if measured["exit"] != 0:
+                self.note(f"export {fmt} failed (exit {measured['exit']}): {measured['stderr'][-300:]}")
+        self.results["exports"] = out
+
+    # --------------------------------------------------------------------------------------------
+    def run(self) -> dict[str, Any]:
+        started = time.perf_counter()
+        self.results["meta"] = machine_info()
+        self.results["meta"].update({
+            "size": self.size_name, "methods": self.methods, "seed": self.args.seed,
+            "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "kg_workers": self.env.get("KG_WORKERS", "1"), "kg_threads": self.env.get("KG_THREADS", "8"),
+            "load_generator": "wrk" if WRK else "python-threads", "concurrency": CONCURRENCY,
+            "duration_s": self.args.duration,
+        })  # fmt: skip
+        path = self.catalogue()
+        if self.args.skip_load and (self.store_dir / "current").exists():
+            self.note("store reused (--skip-load): no load figures")
+        else:
+            self.load(path)
+            self.save_partial()
+        self.cold_start()
+        self.save_partial()
+        if self.args.skip_shipped:
+            self.note("--skip-shipped: the shipped pages were not timed beyond the cold start "
+                      "(one comparison takes minutes at this size)")  # fmt: skip
+        else:
+            self.service()
+            self.save_partial()
+        if self.args.what_if:
+            tuned = tuned_queries_dir(self.workdir)
+            if tuned is None:
+                self.note("what-if skipped: queries/method-rows.rq no longer has the patterns")
+            else:
+                self.note("web_tuned: the same service with KG_QUERIES_DIR pointing to a copy of "
+                          "queries/ whose method-rows.rq nests two OPTIONALs (a what-if, no src change)")  # fmt: skip
+                self.service("web_tuned", {**self.env, "KG_QUERIES_DIR": str(tuned)}, full=False)
+                if self.args.what_if_workers > 1:
+                    workers = self.args.what_if_workers
+                    self.note(f"web_tuned_workers: the rewritten query and KG_WORKERS={workers} "
+                              "(pyoxigraph holds the GIL while it evaluates, so one worker uses one core)")  # fmt: skip
+                    self.service("web_tuned_workers", {**self.env, "KG_QUERIES_DIR": str(tuned),
+                                                       "KG_WORKERS": str(workers)}, full=False)  # fmt: skip
+        self.save_partial()
+        self.oxigraph()
+        self.ratios()
+        self.save_partial()
+        if self.args.export_formats:
+            self.exports()
+        self.results["meta"]["total_seconds"] = time.perf_counter() - started
+        return self.results
+
+
+def machine_info() -> dict[str, Any]:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = 0.0
+    try:
+        match = re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text())
+        mem = int(match.group(1)) / 1024 / 1024 if match else 0.0
+    except OSError:
+        pass
+
+    def version(cmd: list[str]) -> str:
+        try:
+            out = subprocess.run(cmd, capture_output=True, text=True, timeout=10)
+            return (out.stdout or out.stderr).strip().splitlines()[0]
+        except (OSError, IndexError, subprocess.TimeoutExpired):
+            return "absent"
+
+    import pyoxigraph
+
+    try:
+        commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+                                capture_output=True, text=True, timeout=10).stdout.strip()  # fmt: skip
+        dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "src", "queries"],
+                               capture_output=True, text=True, timeout=10).stdout.splitlines()  # fmt: skip
+        if dirty:
+            commit += f" + {len(dirty)} uncommitted files in src/ and queries/"
+    except OSError:
+        commit = "unknown"
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gib": round(mem, 1),
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "pyoxigraph": pyoxigraph.__version__ if hasattr(pyoxigraph, "__version__") else "?",
+        "oxigraph_cli": version([OXIGRAPH, "--version"]) if OXIGRAPH else "absent",
+        "wrk": version([WRK, "--version"]) if WRK else "absent",
+        "git_commit": commit,
+    }
+
+
+# --- the table ----------------------------------------------------------------------------------
+
+
+def _f(value: Any, fmt: str = "{:.1f}") -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return "—"
+    return fmt.format(value)
+
+
+def _mark(ok: bool | None) -> str:
+    return "" if ok is None else (" ✓" if ok else " ✗")
+
+
+def _latency(entry: dict[str, Any] | None, mark_p50: float | None = None,
+             mark_p95: float | None = None) -> str:  # fmt: skip
+    if not entry:
+        return "—"
+    seq = entry.get("sequential", {})
+    p50, p95 = seq.get("p50_ms"), seq.get("p95_ms")
+    text = (f"p50 {_f(p50)}{_mark(None if mark_p50 is None else p50 <= mark_p50)} / "
+            f"p95 {_f(p95)}{_mark(None if mark_p95 is None else p95 <= mark_p95)} ms")  # fmt: skip
+    if seq.get("errors"):
+        text += f" ({seq['errors']} of the answers failed or were not 200)"
+    elif seq.get("requests", 0) < 20:
+        text += f" (n={seq.get('requests')})"
+    lo = entry.get("load")
+    if lo and not lo.get("requests"):
+        text += f"; **0 requests completed** in {_f(lo.get('seconds'), '{:.0f}')} s at c{lo['concurrency']}"
+    elif lo:
+        text += f"; **{_f(lo['rps'], '{:.1f}')} req/s** (c{lo['concurrency']}: p50 {_f(lo['p50_ms'], '{:.0f}')} / p95 {_f(lo['p95_ms'], '{:.0f}')} ms)"
+        if lo.get("errors"):
+            text += f", {lo['errors']} errors"
+    return text
+
+
+def table(results: dict[str, Any]) -> str:
+    """The results as Markdown tables (also what docs/performance.md shows)."""
+    rows: list[tuple[str, str, str]] = []
+    load = results.get("load")
+    if load:
+        rows.append(("bulk load (`kg load`)",
+                     f"{_f(load['triples_per_s'], '{:,.0f}')} triples/s"
+                     f"{_mark(load['triples_per_s'] >= TARGETS['load_triples_per_s'])}; "
+                     f"{load['quads']:,} quads in {_f(load['seconds'])} s; peak RSS "
+                     + (f"{_f(load['peak_rss_mb'], '{:.0f}')} MB" if load.get("peak_rss_mb") is not None
+                        else f"not recorded (≥ {load.get('peak_rss_sampled_mb', '?')} MB sampled)"),
+                     ">= 110k triples/s"))  # fmt: skip
+        raw = load.get("raw_pyoxigraph")
+        if raw:
+            rows.append(("bulk load, bare pyoxigraph `bulk_load` (reference)",
+                         f"{_f(raw['triples_per_s'], '{:,.0f}')} triples/s; {_f(raw['seconds'])} s; "
+                         f"peak RSS {_f(raw['peak_rss_mb'], '{:.0f}')} MB; then `len(store)` {_f(raw['len_seconds'], '{:.2f}')} s",
+                         "—"))  # fmt: skip
+    cold = results.get("cold_start")
+    if cold:
+        rows.append(("cold start: `/health` answers",
+                     f"{_f(cold['health_s'], '{:.2f}')} s{_mark(cold['health_s'] <= TARGETS['cold_start_s'])}",
+                     "<= 3 s"))  # fmt: skip
+        first = cold.get("first_compare_s")
+        rows.append(("cold start: first `/compare` (3 methods) served",
+                     f"{_f(first, '{:.2f}')} s{_mark(None if first is None else first <= TARGETS['cold_start_s'])}"
+                     if first is not None else "not served in time (see notes)",
+                     "<= 3 s"))  # fmt: skip
+    web, tuned = results.get("web", {}), results.get("web_tuned", {})
+    ox = results.get("oxigraph", {})
+    ratios = results.get("ratio_to_oxigraph", {})
+    p50, p95 = TARGETS["compare_p50_ms"], TARGETS["compare_p95_ms"]
+    labels = {"compare_2": "`/compare`, 2 methods", "compare_3": "`/compare`, 3 methods",
+              "compare_5": "`/compare`, 5 methods", "method": "`/methods/<id>`"}  # fmt: skip
+    for name, label in labels.items():
+        if name in web:
+            marks = (p50, p95) if name == "compare_3" else (None, None)
+            rows.append((label, _latency(web[name], *marks),
+                         "p50 <= 15 ms, p95 <= 40 ms" if name == "compare_3" else "—"))
+    for name, label, target in (("search", "`/search`", TARGETS["search_p95_ms"]),
+                                ("autocomplete", "`/api/methods` (autocomplete)", TARGETS["autocomplete_p95_ms"])):  # fmt: skip
+        if name in web:
+            rows.append((label, _latency(web[name], None, target), f"p95 <= {target:.0f} ms"))
+    if "sparql" in web:
+        rows.append(("`/sparql`, comparison query (method-rows.rq, 3 methods)", _latency(web["sparql"]), "—"))
+    else:
+        rows.append(("`/sparql`, comparison query", "skipped (see notes)", "—"))
+    for ref, label in (("library_query", "`oxigraph serve`, the same method-rows.rq"),
+                       ("tuned_query", "`oxigraph serve`, method-rows.rq rewritten (same rows)")):  # fmt: skip
+        if ref in ox:
+            rows.append((label, _latency(ox[ref]), "the reference"))
+    key = "web.compare_3/oxigraph.tuned_query"
+    if key in ratios:
+        rows.append(("`/compare` (3) req/s ÷ oxigraph req/s (rewritten query)",
+                     f"{ratios[key]:.2f}×{_mark(ratios[key] >= TARGETS['compare_vs_oxigraph_ratio'])}",
+                     ">= 1.0×"))  # fmt: skip
+    key = "web.compare_3/oxigraph.library_query"
+    if key in ratios:
+        rows.append(("`/compare` (3) req/s ÷ oxigraph req/s (library query)", f"{ratios[key]:.2f}×", "—"))
+    key = "web.sparql/oxigraph.library_query"
+    if key in ratios:
+        rows.append(("`/sparql` req/s ÷ oxigraph req/s (same query)", f"{ratios[key]:.2f}×", "—"))
+    if web.get("server_peak_rss_mb"):
+        rows.append(("`kg serve` peak RSS (master + worker)", f"{_f(web['server_peak_rss_mb'], '{:.0f}')} MB", "—"))
+    for fmt, e in results.get("exports", {}).items():
+        ok = e["peak_rss_mb"] <= TARGETS["export_peak_rss_mb"] and e["exit"] == 0
+        rows.append((f"export `{fmt}` (whole store)",
+                     f"{_f(e['seconds'])} s, peak RSS {_f(e['peak_rss_mb'], '{:.0f}')} MB{_mark(ok)}, "
+                     f"{e['bytes'] / 1e6:,.1f} MB" + ("" if e["exit"] == 0 else f", FAILED (exit {e['exit']})"),
+                     "peak RSS <= 300 MB"))  # fmt: skip
+    meta = results.get("meta", {})
+    head = (f"**{meta.get('methods', 0):,} methods** ({meta.get('size')}), "
+            f"{results.get('catalogue', {}).get('triples', 0):,} quads in the store; {meta.get('cpu')}, "
+            f"{meta.get('cores')} cores, {meta.get('memory_gib')} GiB; run {meta.get('started')}, "
+            f"commit {meta.get('git_commit')}")  # fmt: skip
+    lines = [head, "", "| figure | measured | target (issue 10, 1M) |", "|---|---|---|"]
+    lines += [f"| {a} | {b} | {c} |" for a, b, c in rows]
+    if tuned:
+        workers = results.get("web_tuned_workers", {})
+        lines += ["", "What-if, same run and same methods: the service with `method-rows.rq` rewritten "
+                  "(two OPTIONALs nested; `KG_QUERIES_DIR`, no code change)"
+                  + (", then also with `KG_WORKERS=2`" if workers else "") + ":", "",
+                  "| figure | as shipped | rewritten query |" + (" rewritten query, 2 workers |" if workers else ""),
+                  "|---|---|---|" + ("---|" if workers else "")]  # fmt: skip
+        for name, label in labels.items():
+            if name in tuned:
+                marks = (p50, p95) if name == "compare_3" else (None, None)
+                line = f"| {label} | {_latency(web.get(name))} | {_latency(tuned[name], *marks)} |"
+                if workers:
+                    line += f" {_latency(workers.get(name), *marks)} |"
+                lines.append(line)
+        key = "web_tuned.compare_3/oxigraph.tuned_query"
+        if key in ratios:
+            line = (f"| `/compare` (3) req/s ÷ oxigraph req/s (rewritten query) | "
+                    f"{_f(ratios.get('web.compare_3/oxigraph.tuned_query'), '{:.2f}')}× | "
+                    f"{ratios[key]:.2f}×{_mark(ratios[key] >= 1.0)} |")  # fmt: skip
+            w = ratios.get("web_tuned_workers.compare_3/oxigraph.tuned_query")
+            if workers:
+                line += f" {_f(w, '{:.2f}')}×{_mark(None if w is None else w >= 1.0)} |"
+            lines.append(line)
+    loads = [entry[2] for entry in results.get("load_average", [])]
+    if loads:
+        lines.append("")
+        lines.append(f"1-minute load average of the machine at the steps of this run: min {min(loads):.1f}, "
+                     f"median {statistics.median(loads):.1f}, max {max(loads):.1f} (this suite alone keeps "
+                     "it near 2 under load; more means other work shared the 2 cores).")  # fmt: skip
+    lines.append("")
+    lines.append("Latency p50/p95: one request at a time over keep-alive (no queueing), so server time "
+                 f"plus a loopback round trip. req/s: concurrency {CONCURRENCY}, "
+                 f"{meta.get('load_generator')} on the same 2 cores, {meta.get('duration_s')} s each. "
+                 "✓/✗: against the issue's targets, which are set for the 1M catalogue.")  # fmt: skip
+    for note in results.get("notes", []):
+        lines.append(f"- {note}")
+    return "\n".join(lines)
+
+
+def recompute(results: dict[str, Any]) -> dict[str, Any]:
+    """req/s counts successful (2xx/3xx) answers only; ratios follow. Idempotent, so it also
+    corrects result files written before it existed."""
+    def loads() -> list[dict[str, Any]]:
+        out = []
+        for key in ("web", "web_tuned", "web_tuned_workers"):
+            out += [e["load"] for e in results.get(key, {}).values() if isinstance(e, dict) and "load" in e]
+        out += [e["load"] for e in results.get("oxigraph", {}).values() if isinstance(e, dict) and "load" in e]
+        return out
+
+    for lo in loads():
+        if lo.get("seconds"):
+            lo["rps"] = max(0, lo["requests"] - lo.get("errors", 0)) / lo["seconds"]
+    ratios: dict[str, Any] = {}
+    ox = results.get("oxigraph", {})
+    for ref in ("tuned_query", "library_query"):
+        ox_rps = ox.get(ref, {}).get("load", {}).get("rps")
+        if not ox_rps:
+            continue
+        for key in ("web", "web_tuned", "web_tuned_workers"):
+            for name in ("compare_2", "compare_3", "compare_5", "sparql"):
+                lo = results.get(key, {}).get(name, {}).get("load")
+                if lo is not None:
+                    ratios[f"{key}.{name}/oxigraph.{ref}"] = lo["rps"] / ox_rps
+    results["ratio_to_oxigraph"] = ratios
+    return results
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", default="10k", help="10k, 100k, 1m or a number of methods")
+    parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--format", choices=["turtle", "nt"], default="turtle",
+                        help="catalogue file format")  # fmt: skip
+    parser.add_argument("--workdir", default=str(ROOT / "var" / "bench"),
+                        help="catalogues, stores and logs (default var/bench)")  # fmt: skip
+    parser.add_argument("--duration", type=float, default=10, help="seconds per throughput run")
+    parser.add_argument("--requests", type=int, default=200, help="requests per sequential run")
+    parser.add_argument("--max-seconds", type=float, default=15,
+                        help="time limit per sequential run")  # fmt: skip
+    parser.add_argument("--no-raw-load", dest="raw_load", action="store_false",
+                        help="skip the bare pyoxigraph bulk_load reference")  # fmt: skip
+    parser.add_argument("--skip-load", action="store_true", help="reuse the store of a previous run")
+    parser.add_argument("--regenerate", action="store_true", help="regenerate the catalogue")
+    parser.add_argument("--skip-search", action="store_true",
+                        help="skip search and autocomplete (they scan the catalogue)")  # fmt: skip
+    parser.add_argument("--no-what-if", dest="what_if", action="store_false",
+                        help="skip the second pass with the rewritten comparison query")  # fmt: skip
+    parser.add_argument("--what-if-workers", type=int, default=2,
+                        help="a third pass with the rewritten query and this many gunicorn "
+                        "workers (0: skip)")  # fmt: skip
+    parser.add_argument("--skip-shipped", action="store_true",
+                        help="do not time the shipped pages (only the what-if passes)")  # fmt: skip
+    parser.add_argument("--light-shipped", action="store_true",
+                        help="time the shipped pages with 2 sequential requests, no throughput "
+                        "(for 1m, where one comparison takes about a minute)")  # fmt: skip
+    parser.add_argument("--cold-compare-timeout", type=float, default=120,
+                        help="seconds to wait for the first /compare of a cold start")  # fmt: skip
+    parser.add_argument("--load-search", action="store_true",
+                        help="also measure search and autocomplete at concurrency 8")  # fmt: skip
+    parser.add_argument("--exports", default=",".join(EXPORT_FORMATS),
+                        help="export formats to time, comma-separated ('' for none)")  # fmt: skip
+    parser.add_argument("--export-timeout", type=float, default=1800)
+    parser.add_argument("--results", default=str(ROOT / "benchmarks" / "results"))
+    args = parser.parse_args(argv)
+    args.export_formats = [f for f in args.exports.split(",") if f]
+    if not Path(KG).exists():
+        sys.exit(f"{KG} not found: run `make install` first")
+    results = recompute(Suite(args).run())
+    out_dir = Path(args.results)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / f"{dt.date.today().isoformat()}-{args.size.lower()}.json"
+    target.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    target.with_name(target.stem + ".partial.json").unlink(missing_ok=True)
+    print()
+    print(table(results))
+    print(f"\nwritten {target}")
+
+
+def summary(files: Sequence[Path]) -> str:
+    """The headline figures of several result files (one column per size), as Markdown."""
+    runs = [recompute(json.loads(Path(f).read_text())) for f in files]
+
+    def get(r: dict[str, Any], *path: str) -> Any:
+        node: Any = r
+        for key in path:
+            if not isinstance(node, dict) or key not in node:
+                return None
+            node = node[key]
+        return node
+
+    def lat(r: dict[str, Any], *path: str) -> str:
+        seq = get(r, *path, "sequential")
+        return "—" if not seq else f"{_f(seq['p50_ms'], '{:,.0f}')} / {_f(seq['p95_ms'], '{:,.0f}')}"
+
+    def rps(r: dict[str, Any], *path: str) -> str:
+        lo = get(r, *path, "load")
+        return "—" if not lo else _f(lo["rps"], "{:.1f}")
+
+    def ratio(r: dict[str, Any], key: str) -> str:
+        v = get(r, "ratio_to_oxigraph", key)
+        return "—" if v is None else f"{v:.2f}×"
+
+    def exports(r: dict[str, Any]) -> str:
+        e = r.get("exports") or {}
+        if not e:
+            return "—"
+        worst = max(x["peak_rss_mb"] for x in e.values())
+        return f"{max(x['seconds'] for x in e.values()):,.0f} s / {worst:.0f} MB ({len(e)} formats)"
+
+    rows: list[tuple[str, Callable[[dict[str, Any]], str], str]] = [
+        ("quads in the store", lambda r: f"{get(r, 'catalogue', 'triples') or 0:,}", ""),
+        ("bulk load, triples/s (`kg load`)", lambda r: _f(get(r, "load", "triples_per_s"), "{:,.0f}"), ">= 110,000"),
+        ("bulk load, peak RSS MB", lambda r: _f(get(r, "load", "peak_rss_mb"), "{:,.0f}")
+         if get(r, "load", "peak_rss_mb") is not None else
+         (f"≥ {get(r, 'load', 'peak_rss_sampled_mb'):,} (sampled)" if get(r, "load", "peak_rss_sampled_mb") else "—"), ""),
+        ("bulk load, bare pyoxigraph triples/s", lambda r: _f(get(r, "load", "raw_pyoxigraph", "triples_per_s"), "{:,.0f}"), ""),
+        ("cold start: `/health`, s", lambda r: _f(get(r, "cold_start", "health_s"), "{:.2f}"), "<= 3"),
+        ("cold start: first `/compare`, s", lambda r: _f(get(r, "cold_start", "first_compare_s"), "{:.1f}"), "<= 3"),
+        ("`/compare` 3 methods, p50 / p95 ms", lambda r: lat(r, "web", "compare_3"), "<= 15 / 40"),
+        ("`/compare` 3 methods, req/s at c8", lambda r: rps(r, "web", "compare_3"), ""),
+        ("`/compare` 2 methods, p50 / p95 ms; req/s", lambda r: f"{lat(r, 'web', 'compare_2')}; {rps(r, 'web', 'compare_2')}", ""),
+        ("`/compare` 5 methods, p50 / p95 ms; req/s", lambda r: f"{lat(r, 'web', 'compare_5')}; {rps(r, 'web', 'compare_5')}", ""),
+        ("`/methods/<id>`, p50 / p95 ms; req/s", lambda r: f"{lat(r, 'web', 'method')}; {rps(r, 'web', 'method')}", ""),
+        ("`/search`, p50 / p95 ms", lambda r: lat(r, "web", "search"), "p95 <= 30"),
+        ("`/api/methods`, p50 / p95 ms", lambda r: lat(r, "web", "autocomplete"), "p95 <= 10"),
+        ("`/sparql` method-rows, p50 / p95 ms; req/s", lambda r: f"{lat(r, 'web', 'sparql')}; {rps(r, 'web', 'sparql')}", ""),
+        ("oxigraph serve, method-rows, p50 / p95 ms; req/s", lambda r: f"{lat(r, 'oxigraph', 'library_query')}; {rps(r, 'oxigraph', 'library_query')}", ""),
+        ("oxigraph serve, rewritten, p50 / p95 ms; req/s", lambda r: f"{lat(r, 'oxigraph', 'tuned_query')}; {rps(r, 'oxigraph', 'tuned_query')}", ""),
+        ("`/compare` 3 ÷ oxigraph (rewritten query)", lambda r: ratio(r, "web.compare_3/oxigraph.tuned_query"), ">= 1.0×"),
+        ("what-if `/compare` 3, rewritten: p50 / p95 ms; req/s", lambda r: f"{lat(r, 'web_tuned', 'compare_3')}; {rps(r, 'web_tuned', 'compare_3')}", "<= 15 / 40"),
+        ("what-if ÷ oxigraph (rewritten query)", lambda r: ratio(r, "web_tuned.compare_3/oxigraph.tuned_query"), ">= 1.0×"),
+        ("what-if + `KG_WORKERS=2`: p50 / p95 ms; req/s", lambda r: f"{lat(r, 'web_tuned_workers', 'compare_3')}; {rps(r, 'web_tuned_workers', 'compare_3')}", ""),
+        ("what-if `/methods/<id>`: p50 / p95 ms; req/s", lambda r: f"{lat(r, 'web_tuned', 'method')}; {rps(r, 'web_tuned', 'method')}", ""),
+        ("exports: slowest s / highest peak RSS MB", exports, "RSS <= 300"),
+        ("`kg serve` peak RSS MB: shipped / rewritten", lambda r: f"{_f(get(r, 'web', 'server_peak_rss_mb'), '{:,.0f}')} / {_f(get(r, 'web_tuned', 'server_peak_rss_mb'), '{:,.0f}')}", ""),
+        ("machine load average (median of steps)", lambda r: _f(statistics.median([x[2] for x in r["load_average"]]), "{:.1f}") if r.get("load_average") else "not recorded", "~2 = this suite alone"),
+    ]  # fmt: skip
+    head = "| figure | " + " | ".join(f"{r['meta']['methods']:,} methods" for r in runs) + " | target (1M) |"
+    lines = [head, "|---|" + "---|" * len(runs) + "---|"]
+    lines += [f"| {label} | " + " | ".join(fn(r) for r in runs) + f" | {target} |" for label, fn, target in rows]
+    return "\n".join(lines)
+
+
+def _run_table(argv: Sequence[str]) -> None:
+    """``python -m benchmarks.run --table FILE.json``: print the table of a results file."""
+    path = Path(argv[0])
+    results = recompute(json.loads(path.read_text()))
+    if "--fix" in argv:
+        path.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    print(table(results))
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 2 and sys.argv[1] == "--table":
+        _run_table(sys.argv[2:])
+    elif len(sys.argv) > 2 and sys.argv[1] == "--summary":
+        print(summary([Path(a) for a in sys.argv[2:]]))
+    else:
+        main()
+
+
+__all__: list[Callable[..., Any] | str] = ["main", "table"]
