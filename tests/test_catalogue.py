@@ -28,7 +28,29 @@ EXPECTATIONS = {
     ),
     "method-rows": lambda rows: len({r["property"] for r in rows}) >= 9,
     "method-headers": lambda rows: rows[0]["label"] == "Transfer Learning with Diffusion Models",
-    "find-methods": lambda rows: len(rows) >= 3,
+    "search-documents": lambda rows: (
+        {
+            r["kind"]
+            for r in rows
+            if r["method"].endswith("/transfer-learning-with-diffusion-models")
+        }
+        >= {
+            "method",
+            "label",
+            "alias",
+            "summary",
+            "originator",
+            "source",
+            "field",
+            "family",
+            "start",
+        }
+        and "拡散モデルを用いた転移学習" in {r.get("value") for r in rows}
+    ),
+    "search-concepts": lambda rows: (
+        "การเรียนรู้เชิงลึก" in {r["value"] for r in rows if r["concept"].endswith("/deep-learning")}
+        and any(r["property"] == "broader" and r["kind"] == "family" for r in rows)
+    ),
     "describe-methods": lambda rows: len(rows) > 20,
     # the researchers' examples of docs/sparql.md
     "methods-in-field-since": lambda rows: (
@@ -182,6 +204,8 @@ def test_no_python_file_under_src_contains_sparql() -> None:
     offenders = [
         f"{path.relative_to(PROJECT_ROOT)}:{n}"
         for path in (PROJECT_ROOT / "src").rglob("*.py")
+        # kg.search is the SQLite search index: its SQL is not SPARQL.
+        if path.parent != PROJECT_ROOT / "src" / "kg" / "search"
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
         if SPARQL_IN_PYTHON.search(line)
     ]

@@ -92,7 +92,10 @@ def test_wrong_number_of_methods_gives_400(client: FlaskClient, query: str) -> N
 
 
 PAGES = ["/", "/compare", "/compare.md", "/compare.csv", "/compare.ttl", "/methods/ddpm",
-         "/methods/", "/api/methods", "/query", "/health"]  # fmt: skip
+         "/methods/", "/api/methods", "/query", "/health", "/search", "/search.json",
+         "/fields", "/fields/deep-learning", "/families", "/families/machine-learning"]  # fmt: skip
+PARAMS = ["m", "lang", "add", "only", "q", "query", "x", "page", "field", "family", "type",
+          "decade"]  # fmt: skip
 
 
 @settings(
@@ -101,7 +104,7 @@ PAGES = ["/", "/compare", "/compare.md", "/compare.csv", "/compare.ttl", "/metho
 @given(
     page=st.sampled_from(PAGES),
     params=st.lists(
-        st.tuples(st.sampled_from(["m", "lang", "add", "only", "q", "query", "x"]), st.text()),
+        st.tuples(st.sampled_from(PARAMS), st.text()),
         max_size=6,
     ),
 )

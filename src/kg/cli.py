@@ -221,6 +221,93 @@ def serve(host: str | None, port: int | None, debug: bool) -> None:
     run_server(Settings.from_env(host=host, port=port), debug=debug)
 
 
+@main.command()
+@click.argument("text", nargs=-1)
+@click.option("--field", "field_id", default=None, help="Only methods of this field (id).")
+@click.option("--family", default=None, help="Only methods of this family (id).")
+@click.option("--type", "method_type", default=None, help="Only methods of this type.")
+@click.option("--decade", default=None, help="Only methods from this decade (e.g. 1990).")
+@click.option("--page", default="1", show_default=True, help="Page of 20 results.")
+@click.option("--lang", default="en", show_default=True, help="Language of the labels.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@friendly_errors
+def search(
+    text: tuple[str, ...],
+    field_id: str | None,
+    family: str | None,
+    method_type: str | None,
+    decade: str | None,
+    page: str,
+    lang: str,
+    fmt: str,
+) -> None:
+    """Search the catalogue (labels, aliases, summaries, originators, sources; any language).
+
+    Builds the search index of the current store snapshot first if it is missing.
+    """
+    import json
+    from dataclasses import asdict
+
+    from kg.services.search import parse_filters, parse_page
+    from kg.services.search import search as run_search
+
+    filters = parse_filters(
+        {"field": field_id or "", "family": family or "", "type": method_type or "",
+         "decade": decade or ""}
+    )  # fmt: skip
+    results = run_search(
+        _context(), " ".join(text), filters=filters, page=parse_page(page), lang=lang, wait=None
+    )
+    if fmt == "json":
+        document = {
+            "query": results.text, "corrected": results.corrected, "total": results.total,
+            "more": results.more, "page": results.page, "pages": results.pages,
+            "results": [asdict(hit) for hit in results.hits],
+        }  # fmt: skip
+        out.print_json(json.dumps(document, ensure_ascii=False))
+        return
+    if results.corrected:
+        err.print(f"nothing for {results.text!r}; showing results for {results.corrected!r}")
+    more = "more than " if results.more else ""
+    table = Table("id", "label", "matched", "text", title=f"{more}{results.total} methods")
+    for hit in results.hits:
+        shown = ""
+        if hit.matched:
+            shown = "".join(
+                f"[bold]{_escape(f.text)}[/bold]" if f.match else _escape(f.text)
+                for f in hit.matched.fragments
+            )
+        table.add_row(
+            _escape(hit.id), _escape(hit.label), hit.matched.kind if hit.matched else "", shown
+        )
+    out.print(table)
+    if results.pages > 1:
+        out.print(f"page {results.page} of {results.pages}")
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+@main.command()
+@friendly_errors
+def reindex() -> None:
+    """Rebuild the search index of the current store snapshot (KG_STORE/search/)."""
+    from kg.services.search import build_index
+
+    with err.status("Indexing…"):
+        report = build_index(_context(), force=True)
+    if report is None:
+        out.print("the store is empty: nothing to index")
+        return
+    out.print(
+        f"indexed {report.methods} methods of snapshot {report.version} in "
+        f"{report.seconds:.1f} s: {report.path} ({report.size / 1e6:.1f} MB)"
+    )
+
+
 @main.command(name="settings")
 def show_settings() -> None:
     """Every KG_* setting with its default and what it does."""

@@ -96,12 +96,10 @@ class MethodMatch:
 
 
 def find_methods(ctx: Context, text: str, *, lang: str, limit: int = 10) -> list[MethodMatch]:
-    """Methods whose label or alias contains ``text``, best first."""
+    """Methods whose label or alias matches ``text``, best first (from the search index)."""
+    from kg.services.search import suggest
+
     text = " ".join(text.split())[:200]
     if not text:
         return []
-    result = ctx.store.select(ctx.queries["find-methods"].bind(q=text, lang=lang))
-    return [
-        MethodMatch(method_id(ctx, str(r["method"])), str(r.get("label", "")))
-        for r in result.rows[:limit]
-    ]
+    return [MethodMatch(hit.id, hit.label) for hit in suggest(ctx, text, lang=lang, limit=limit)]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kg.services.context import Context
+from kg.services.search import refresh_after_write
 from kg.store import FORMAT_SUFFIXES, GraphSource, RdfFormatName
 
 ONTOLOGY_GRAPH = "ontology"
@@ -70,6 +71,7 @@ def load_files(ctx: Context, paths: Iterable[Path], *, with_ontology: bool = Tru
         )
     before = ctx.store.quad_count()
     ctx.store.replace_graphs(list(sources.values()))
+    refresh_after_write(ctx)
     return LoadReport(
         tuple(source.graph for source in sources.values()), before, ctx.store.quad_count()
     )

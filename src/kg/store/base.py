@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Literal
@@ -103,6 +103,19 @@ class Store(ABC):
     @abstractmethod
     def select(self, query: str) -> SelectResult:
         """Run a SELECT query; unbound variables are absent from a row."""
+
+    def select_rows(self, query: str, *, version: str | None = None) -> Iterator[tuple[str, ...]]:
+        """A SELECT query's rows as plain strings (lexical forms, IRIs; "" when unbound),
+        streamed without building them in memory, in the order of the projection.
+
+        With ``version`` the query runs on that snapshot (``version()``) or fails with
+        StoreError, so that several queries can read one and the same content.
+        """
+        if version is not None and version != self.version():
+            raise StoreError(f"store version {version} is no longer available")
+        result = self.select(query)
+        for row in result.rows:
+            yield tuple(str(row[v]) if v in row else "" for v in result.variables)
 
     @abstractmethod
     def ask(self, query: str) -> bool: ...

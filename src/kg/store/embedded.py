@@ -16,11 +16,13 @@ for writing again (RocksDB does not allow a read-only open beside a writer).
 
 from __future__ import annotations
 
+import csv
 import fcntl
 import json
 import os
 import re
 import shutil
+import tempfile
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -123,6 +125,38 @@ class EmbeddedStore(Store):
                     row[name] = to_rdflib(term)
             rows.append(row)
         return SelectResult(names, rows)
+
+    def select_rows(self, query: str, *, version: str | None = None) -> Iterator[tuple[str, ...]]:
+        """Rows serialized as SPARQL CSV by pyoxigraph into a temporary file, then read back:
+        memory stays flat whatever the number of rows."""
+        with self._lock:
+            reader, name = self._reader, self._reader_name
+        if version is None or version != name:
+            name = version or self.version()
+            reader = None
+        if reader is None:
+            if name == "empty":
+                reader = ox.Store()
+            else:
+                try:
+                    reader = ox.Store.read_only(str(self.path / "snapshots" / name))
+                except OSError as exc:
+                    raise StoreError(f"cannot open store snapshot {name}: {exc}") from exc
+        try:
+            solutions = reader.query(query, use_default_graph_as_union=True)
+        except SyntaxError as exc:
+            raise QuerySyntaxError(str(exc)) from None
+        if not isinstance(solutions, ox.QuerySolutions):
+            raise QuerySyntaxError("not a SELECT query")
+        with tempfile.TemporaryFile() as buffer:
+            solutions.serialize(buffer, format=ox.QueryResultsFormat.CSV)
+            del solutions
+            buffer.seek(0)
+            with open(buffer.fileno(), encoding="utf-8", newline="", closefd=False) as text:
+                rows = csv.reader(text)
+                next(rows, None)  # the header
+                for row in rows:
+                    yield tuple(row)
 
     def ask(self, query: str) -> bool:
         answer = self._query(query)

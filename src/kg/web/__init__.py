@@ -18,11 +18,12 @@ def create_app(settings: Settings | None = None, *, context: Context | None = No
     app.extensions[CONTEXT_KEY] = context or Context.from_settings(settings)
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
-    from kg.web import errors, i18n, linked_data, pages, sparql
+    from kg.web import errors, i18n, linked_data, pages, search, sparql
 
     i18n.init_app(app)
     errors.init_app(app)
     app.register_blueprint(pages.blueprint)
+    app.register_blueprint(search.blueprint)
     app.register_blueprint(linked_data.blueprint)
     app.register_blueprint(sparql.blueprint)
     return app

@@ -18,6 +18,7 @@ from kg.services.catalogue import (
 from kg.services.citations import method_citation, to_bibtex, to_csl_json
 from kg.services.compare import CompareError, UnknownMethodsError, check_ids, compare
 from kg.services.compare_export import comparison_csv, comparison_markdown
+from kg.web import search as search_views
 from kg.web.context import services
 from kg.web.i18n import ui_language
 
@@ -83,11 +84,14 @@ def _facet(
 
 
 @blueprint.get("/search")
-def search() -> str:
-    """Methods whose label or alias contains the text (the search index replaces this)."""
-    text = request.args.get("q", "")
-    matches = find_methods(services(), text, lang=ui_language(), limit=20)
-    return render_template("search.html", text=text, matches=matches)
+def search() -> str | BaseResponse:
+    """Full-text search with facets and paging (kg.web.search)."""
+    return search_views.search_page()
+
+
+@blueprint.get("/search.json")
+def search_json() -> BaseResponse:
+    return search_views.search_json()
 
 
 @blueprint.get("/health")
@@ -224,6 +228,6 @@ def method_citation_download(method_id: str, fmt: str) -> Response:
 
 
 @blueprint.get("/api/methods")
-def autocomplete() -> dict[str, object]:
-    matches = find_methods(services(), request.args.get("q", ""), lang=ui_language())
-    return {"methods": [{"id": m.id, "label": m.label} for m in matches]}
+def autocomplete() -> BaseResponse:
+    """Suggestions for the "add a method" boxes, from the search index."""
+    return search_views.autocomplete()

@@ -22,6 +22,7 @@ from kg.services.imports.model import ImportFailed, ParsedFile, Skipped
 from kg.services.imports.seed import FALLBACK_LANGUAGE, PageVocabulary, parse_seed
 from kg.services.imports.text import language_scripts, normalise, short_hash
 from kg.services.loading import ONTOLOGY_GRAPH
+from kg.services.search import refresh_after_write
 from kg.store import GraphSource
 from kg.validate import Violation, load_shapes, validate_graph
 
@@ -319,6 +320,7 @@ def _write(ctx: Context, graphs: dict[str, Graph]) -> None:
             graph.serialize(destination=path, format="nt", encoding="utf-8")
             sources.append(GraphSource(ctx.graph_iri(name), path, "nt", ctx.settings.base_iri))
         ctx.store.replace_graphs(sources)
+    refresh_after_write(ctx)
 
 
 def _counts(graphs: dict[str, Graph]) -> dict[str, int]:

@@ -1,0 +1,547 @@
+"""Search and browsing: the per-snapshot search index, kept in step with the store.
+
+The index of a store snapshot is the file ``KG_STORE/search/<snapshot>.sqlite``, built from
+the library queries ``search-documents.rq`` and ``search-concepts.rq`` run on exactly that
+snapshot, written to a temporary file and renamed into place. So:
+
+- a write (``kg load``, ``kg import``) builds the index of the snapshot it published right
+  after publishing it (``refresh_after_write``); ``kg reindex`` rebuilds it;
+- a reader uses only the index named after ``store.version()``; when it is missing (a write
+  through ``/sparql`` or ``/store``, a process killed between publishing and indexing, an
+  index deleted by hand) it is built on first use, in a background thread, while the
+  request waits up to a few seconds (then 503: never an index of other content);
+- a process killed while building leaves a temporary file, removed by the next build; the
+  previous snapshot and its index stay in place until a newer index is complete.
+
+Builds take a file lock (``search/build.lock``), so processes never build twice at once.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import math
+import re
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kg.search.index import (
+    FACETS,
+    SUGGEST_TIERS,
+    TEXT_KINDS,
+    BuildReport,
+    Concept,
+    SearchIndex,
+    SearchIndexError,
+    build,
+)
+from kg.search.text import Fragment, fragments, normalise, terms_found, terms_of
+from kg.services.context import Context
+
+log = logging.getLogger(__name__)
+
+SEARCH_DIR = "search"
+PER_PAGE = 20
+BROWSE_PER_PAGE = 50
+MAX_RESULTS = 1000
+"""Most matches a search ranks, pages and counts facets over; beyond it: "more than"."""
+MAX_QUERY_LENGTH = 500
+MAX_PAGE = 100_000
+SEARCH_BUDGET = 1.0
+SUGGEST_BUDGET = 0.25
+WAIT_FOR_BUILD = 5.0
+"""Seconds a web request waits for a missing index before answering 503."""
+CONCEPT_KINDS = ("field", "family")
+_DECADE_RE = re.compile(r"^-?\d{1,5}$")
+
+
+class SearchUnavailable(RuntimeError):
+    """The index of the current snapshot is being built; try again shortly."""
+
+
+class SearchInputError(ValueError):
+    """A search parameter is malformed; the message is safe to show."""
+
+
+# --- the index of the current snapshot -------------------------------------------------------
+
+
+@dataclass
+class _Slot:
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    index: SearchIndex | None = None
+    building: dict[str, threading.Thread] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+_slots: dict[str, _Slot] = {}
+_slots_lock = threading.Lock()
+
+
+def _slot(ctx: Context) -> _Slot:
+    key = str(Path(ctx.settings.store).resolve())
+    with _slots_lock:
+        return _slots.setdefault(key, _Slot())
+
+
+def index_dir(ctx: Context) -> Path:
+    return Path(ctx.settings.store) / SEARCH_DIR
+
+
+def index_path(ctx: Context, version: str) -> Path:
+    return index_dir(ctx) / f"{version}.sqlite"
+
+
+def build_index(ctx: Context, *, force: bool = False) -> BuildReport | None:
+    """Build the index of the current snapshot (unless it exists and ``force`` is false);
+    remove the indexes of other snapshots and leftovers of interrupted builds."""
+    directory = index_dir(ctx)
+    directory.mkdir(parents=True, exist_ok=True)
+    with open(directory / "build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        version = ctx.store.version()
+        if version == "empty":
+            return None
+        path = index_path(ctx, version)
+        report = None
+        if force or not path.exists():
+            report = build(
+                path,
+                version=version,
+                base_iri=ctx.settings.base_iri,
+                concepts=ctx.store.select_rows(
+                    ctx.queries["search-concepts"].bind(), version=version
+                ),
+                documents=ctx.store.select_rows(
+                    ctx.queries["search-documents"].bind(), version=version
+                ),
+            )
+        for entry in directory.iterdir():
+            # Under the lock no other build runs: every temporary file is a leftover.
+            if entry.name != path.name and entry.name != "build.lock":
+                entry.unlink(missing_ok=True)
+    return report
+
+
+def refresh_after_write(ctx: Context) -> BuildReport | None:
+    """Index the snapshot a write has just published. A failure is logged, not raised: the
+    write stands, and the index is built on first use."""
+    try:
+        return build_index(ctx)
+    except Exception:  # noqa: BLE001 - the data is written; searching rebuilds later
+        log.exception("could not build the search index; it is built on first use")
+        return None
+
+
+def current_index(ctx: Context, *, wait: float | None = WAIT_FOR_BUILD) -> SearchIndex | None:
+    """The index of the store's current snapshot (None for an empty store), built first if
+    missing; ``wait`` seconds at most (None: as long as it takes), then SearchUnavailable."""
+    version = ctx.store.version()
+    if version == "empty":
+        return None
+    slot = _slot(ctx)
+    path = index_path(ctx, version)
+    with slot.lock:
+        if slot.index is not None and slot.index.version == version:
+            return slot.index
+        opened = _open(path)
+        if opened is not None:
+            slot.index = opened
+            return opened
+        thread = slot.building.get(version)
+        if thread is None or not thread.is_alive():
+            slot.errors.pop(version, None)
+            thread = threading.Thread(
+                target=_build_in_background, args=(ctx, slot, version), daemon=True
+            )
+            slot.building = {version: thread}
+            thread.start()
+    thread.join(wait)
+    with slot.lock:
+        opened = _open(path)
+        if opened is not None:
+            slot.index = opened
+            return opened
+        if version in slot.errors:
+            raise SearchUnavailable(slot.errors[version])
+    raise SearchUnavailable("the search index is being built; try again in a moment")
+
+
+def _open(path: Path) -> SearchIndex | None:
+    if not path.exists():
+        return None
+    try:
+        return SearchIndex(path)
+    except (SearchIndexError, Exception) as exc:  # noqa: BLE001 - a damaged file is rebuilt
+        log.warning("search index %s unusable (%s); rebuilding", path, exc)
+        path.unlink(missing_ok=True)
+        return None
+
+
+def _build_in_background(ctx: Context, slot: _Slot, version: str) -> None:
+    try:
+        build_index(ctx)
+    except Exception as exc:  # noqa: BLE001 - reported to the waiting requests
+        log.exception("building the search index failed")
+        with slot.lock:
+            slot.errors[version] = f"the search index could not be built: {exc}"
+
+
+# --- results ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MatchedField:
+    """Where a method matched: the kind of field (``label``, ``alias``, ``summary``,
+    ``attribution``, ``type``, ``originator``, ``source``, ``field``, ``family``), the text's
+    language and the text cut into plain and matched pieces."""
+
+    kind: str
+    lang: str
+    fragments: tuple[Fragment, ...]
+
+
+@dataclass(frozen=True)
+class Hit:
+    id: str
+    label: str
+    label_lang: str
+    tier: str
+    matched: MatchedField | None
+    fields: tuple[tuple[str, str, str], ...]
+    """(id, label, label language) of the method's fields."""
+    start_year: int | None
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    value: str
+    label: str
+    label_lang: str
+    count: int
+    selected: bool
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    text: str
+    terms: tuple[str, ...]
+    corrected: str | None
+    """The query actually run when the given one found nothing and a spelling did."""
+    filters: dict[str, str]
+    total: int
+    more: bool
+    """There are more than ``total`` matches (only the best MAX_RESULTS are ranked)."""
+    complete: bool
+    page: int
+    pages: int
+    hits: tuple[Hit, ...]
+    facets: dict[str, tuple[FacetValue, ...]]
+
+
+def parse_filters(args: Mapping[str, str]) -> dict[str, str]:
+    """The facet filters of a request (``field``, ``family``, ``type``, ``decade``)."""
+    chosen: dict[str, str] = {}
+    for facet in FACETS:
+        value = (args.get(facet) or "").strip()
+        if not value:
+            continue
+        if len(value) > 300:
+            raise SearchInputError(f"{facet}: at most 300 characters")
+        if facet == "decade" and not _DECADE_RE.match(value):
+            raise SearchInputError("decade: a year such as 1990")
+        chosen[facet] = value
+    return chosen
+
+
+def parse_page(value: str | None) -> int:
+    if value in (None, ""):
+        return 1
+    if not value.isdigit() or not 1 <= int(value) <= MAX_PAGE:
+        raise SearchInputError(f"page: a number from 1 to {MAX_PAGE}")
+    return int(value)
+
+
+def _check_text(text: str) -> str:
+    if len(text) > MAX_QUERY_LENGTH:
+        raise SearchInputError(f"the search text has at most {MAX_QUERY_LENGTH} characters")
+    return text.strip()
+
+
+def search(
+    ctx: Context,
+    text: str,
+    *,
+    filters: Mapping[str, str] | None = None,
+    page: int = 1,
+    lang: str = "en",
+    per_page: int = PER_PAGE,
+    wait: float | None = WAIT_FOR_BUILD,
+) -> SearchResults:
+    """Methods matching every word of ``text`` (and the filters), best first, one page."""
+    text = _check_text(text)
+    chosen = dict(filters or {})
+    terms = terms_of(text)
+    index = current_index(ctx, wait=wait)
+    empty = SearchResults(text, tuple(terms), None, chosen, 0, False, True, page, 0, (), {})
+    if index is None or (not terms and not chosen):
+        return empty
+    pairs = [(facet, value) for facet, value in chosen.items()]
+    found = index.candidates(terms, pairs, cap=MAX_RESULTS, budget=SEARCH_BUDGET)
+    corrected = None
+    if not found.hits and terms:
+        better = index.correct(terms)
+        if better is not None:
+            found = index.candidates(better, pairs, cap=MAX_RESULTS, budget=SEARCH_BUDGET)
+            if found.hits:
+                corrected, terms = " ".join(better), better
+    total = len(found.hits)
+    pages = max(1, math.ceil(total / per_page)) if total else 0
+    chunk = found.hits[(page - 1) * per_page : page * per_page]
+    hits = _hits(index, chunk, terms, lang)
+    counts = index.facet_counts([rid for rid, _ in found.hits])
+    facets = {facet: _facet_values(index, facet, counts[facet], chosen, lang) for facet in FACETS}
+    return SearchResults(
+        text, tuple(terms), corrected, chosen, total, found.capped, found.complete, page, pages,
+        tuple(hits), facets,
+    )  # fmt: skip
+
+
+def suggest(
+    ctx: Context, text: str, *, lang: str, limit: int = 10, wait: float | None = WAIT_FOR_BUILD
+) -> list[Hit]:
+    """Methods for the "add a method" box: labels and aliases only, ranked, with one
+    spelling correction for Latin words when nothing matches."""
+    terms = terms_of(_check_text(text)[:200])
+    index = current_index(ctx, wait=wait)
+    if index is None or not terms:
+        return []
+    found = index.candidates(terms, cap=limit, tiers=SUGGEST_TIERS, budget=SUGGEST_BUDGET)
+    if not found.hits:
+        better = index.correct(terms)
+        if better is not None:
+            terms = better
+            found = index.candidates(terms, cap=limit, tiers=SUGGEST_TIERS, budget=SUGGEST_BUDGET)
+    return _hits(index, found.hits, terms, lang)
+
+
+def _pick(values: Sequence[Sequence[str]], lang: str) -> tuple[str, str] | None:
+    """(text, language) in ``lang``, else English, else the first."""
+    for wanted in (lang, "en"):
+        for value_lang, text in values:
+            if value_lang == wanted:
+                return text, value_lang
+    if values:
+        return values[0][1], values[0][0]
+    return None
+
+
+def _concept_label(concept: Concept | None, lang: str, fallback: str) -> tuple[str, str]:
+    if concept is None:
+        return fallback, ""
+    return _pick(concept.labels, lang) or (concept.id, "")
+
+
+def _hits(
+    index: SearchIndex, chunk: Sequence[tuple[int, str]], terms: list[str], lang: str
+) -> list[Hit]:
+    docs = index.documents([rid for rid, _ in chunk])
+    hits = []
+    for rid, tier in chunk:
+        doc = docs.get(rid)
+        if doc is None:
+            continue
+        label, label_lang = _pick(doc.get("label", []), lang) or (doc["id"], "")
+        fields = []
+        for field_id in doc.get("field", []):
+            shown, shown_lang = _concept_label(index.concept("field", field_id), lang, field_id)
+            fields.append((field_id, shown, shown_lang))
+        hits.append(
+            Hit(
+                doc["id"], label, label_lang, tier, _matched(index, doc, tier, terms, lang),
+                tuple(fields), doc.get("start"),
+            )
+        )  # fmt: skip
+    return hits
+
+
+_TIER_KINDS: dict[str, tuple[str, ...]] = {
+    "exact": ("label",),
+    "prefix": ("label",),
+    "label": ("label",),
+    "alias-exact": ("alias",),
+    "alias-prefix": ("alias",),
+    "alias": ("alias",),
+    "text": ("label", "alias", *TEXT_KINDS),
+}
+
+
+def _matched(
+    index: SearchIndex, doc: dict[str, Any], tier: str, terms: list[str], lang: str
+) -> MatchedField | None:
+    if not terms:
+        return None
+    if tier == "concept":
+        for kind in CONCEPT_KINDS:
+            for concept_id in doc.get(kind, []):
+                concept = index.concept(kind, concept_id)
+                for concept_tier in _concept_chain(index, concept):
+                    texts = (*concept_tier.labels, *concept_tier.aliases)
+                    ranked = sorted(texts, key=lambda lt: (lt[0] != lang, lt[0] != "en"))
+                    for text_lang, text in ranked:
+                        if terms_found(text, terms) == len(terms):
+                            return MatchedField(kind, text_lang, tuple(fragments(text, terms)))
+        return None
+    best: tuple[tuple[int, int, int], str, str, str] | None = None
+    for order, kind in enumerate(_TIER_KINDS.get(tier, ())):
+        for text_lang, text in doc.get(kind, []):
+            found = terms_found(text, terms)
+            if not found:
+                continue
+            key = (-found, order, 0 if text_lang == lang else 1 if text_lang == "en" else 2)
+            if best is None or key < best[0]:
+                best = (key, kind, text_lang, text)
+    if best is None:
+        return None
+    return MatchedField(best[1], best[2], tuple(fragments(best[3], terms)))
+
+
+def _concept_chain(index: SearchIndex, concept: Concept | None) -> list[Concept]:
+    """A concept and the concepts above it (a method of a narrower field matches a broader
+    field's label)."""
+    chain: list[Concept] = []
+    todo = [concept] if concept is not None else []
+    while todo:
+        node = todo.pop(0)
+        if node in chain:
+            continue
+        chain.append(node)
+        for iri in node.broader:
+            above = index.concept_by_iri(iri)
+            if above is not None:
+                todo.append(above)
+    return chain
+
+
+def _facet_values(
+    index: SearchIndex, facet: str, counts: Mapping[str, int], chosen: Mapping[str, str],
+    lang: str,
+) -> tuple[FacetValue, ...]:  # fmt: skip
+    values = []
+    for value, count in counts.items():
+        if facet in CONCEPT_KINDS:
+            label, label_lang = _concept_label(index.concept(facet, value), lang, value)
+        elif facet == "decade":
+            label, label_lang = f"{value}s", ""
+        else:
+            label, label_lang = value, "en"
+        values.append(FacetValue(value, label, label_lang, count, chosen.get(facet) == value))
+    if facet == "decade":
+        values.sort(key=lambda v: int(v.value))
+    else:
+        values.sort(key=lambda v: (-v.count, normalise(v.label)))
+    return tuple(values)
+
+
+# --- browsing fields and families ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConceptNode:
+    kind: str
+    id: str
+    iri: str
+    label: str
+    label_lang: str
+    direct: int
+    total: int
+    children: tuple[ConceptNode, ...]
+
+
+@dataclass(frozen=True)
+class ConceptPage:
+    node: ConceptNode
+    labels: tuple[tuple[str, str], ...]
+    """Every label, (language, text)."""
+    trail: tuple[tuple[ConceptNode, ...], ...]
+    """The chains of broader concepts, from the top down to the concept's parent."""
+    methods: tuple[Hit, ...]
+    page: int
+    pages: int
+
+
+def _nodes(index: SearchIndex, kind: str, lang: str) -> dict[str, ConceptNode]:
+    concepts = {c.iri: c for c in index.concepts() if c.kind == kind}
+    children: dict[str, list[str]] = {iri: [] for iri in concepts}
+    for concept in concepts.values():
+        for above in concept.broader:
+            if above in children:
+                children[above].append(concept.iri)
+    built: dict[str, ConceptNode] = {}
+
+    def node(iri: str, path: frozenset[str]) -> ConceptNode:
+        if iri in built:
+            return built[iri]
+        concept = concepts[iri]
+        label, label_lang = _concept_label(concept, lang, concept.id)
+        kids = [node(k, path | {iri}) for k in children[iri] if k not in path | {iri}]
+        kids.sort(key=lambda n: (-n.total, normalise(n.label)))
+        made = ConceptNode(kind, concept.id, iri, label, label_lang, concept.direct,
+                           concept.total, tuple(kids))  # fmt: skip
+        built[iri] = made
+        return made
+
+    for iri in concepts:
+        node(iri, frozenset())
+    return built
+
+
+def concept_tree(ctx: Context, kind: str, *, lang: str) -> list[ConceptNode]:
+    """The fields (or families) without a broader one, each with its narrower ones."""
+    index = current_index(ctx)
+    if index is None:
+        return []
+    nodes = _nodes(index, kind, lang)
+    roots = [
+        n
+        for iri, n in nodes.items()
+        if not any(b in nodes for b in (index.concept(kind, n.id) or _none()).broader)
+    ]
+    roots.sort(key=lambda n: (-n.total, normalise(n.label)))
+    return roots
+
+
+def _none() -> Concept:
+    return Concept("", "", "", (), (), (), 0, 0)
+
+
+def concept_page(
+    ctx: Context, kind: str, concept_id: str, *, lang: str, page: int = 1
+) -> ConceptPage | None:
+    index = current_index(ctx)
+    concept = index.concept(kind, concept_id) if index is not None else None
+    if index is None or concept is None:
+        return None
+    nodes = _nodes(index, kind, lang)
+    node = nodes[concept.iri]
+    trails: list[tuple[ConceptNode, ...]] = []
+
+    def climb(iri: str, below: tuple[ConceptNode, ...], seen: frozenset[str]) -> None:
+        current = index.concept(kind, nodes[iri].id) if iri in nodes else None
+        above = [b for b in (current.broader if current else ()) if b in nodes and b not in seen]
+        if not above:
+            if below:
+                trails.append(below)
+            return
+        for b in above:
+            climb(b, (nodes[b], *below), seen | {b})
+
+    climb(concept.iri, (), frozenset({concept.iri}))
+    pages = max(1, math.ceil(concept.total / BROWSE_PER_PAGE))
+    offset = (page - 1) * BROWSE_PER_PAGE
+    rids = index.methods_of(kind, concept_id, offset=offset, limit=BROWSE_PER_PAGE)
+    hits = _hits(index, [(rid, "filter") for rid in rids], [], lang)
+    return ConceptPage(node, concept.labels, tuple(trails), tuple(hits), page, pages)
