@@ -28,6 +28,12 @@ EXPECTATIONS = {
     ),
     "method-rows": lambda rows: len({r["property"] for r in rows}) >= 9,
     "method-headers": lambda rows: rows[0]["label"] == "Transfer Learning with Diffusion Models",
+    "method-values": lambda rows: (
+        {r["detail"].split("#")[-1] for r in rows if "detail" in r}
+        >= {"startYear", "endYear", "first", "rest"}
+        and any("node" in r for r in rows)
+    ),
+    "value-details": lambda rows: {r["role"] for r in rows} >= {"label", "citation", "doi"},
     "search-documents": lambda rows: (
         {
             r["kind"]

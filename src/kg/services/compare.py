@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import threading
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal as TypingLiteral
@@ -22,6 +21,7 @@ from rdflib.term import Node
 from kg.namespaces import KG
 from kg.services.catalogue import method_id
 from kg.services.context import Context
+from kg.services.method_values import read_method_values
 
 MIN_METHODS, MAX_METHODS = 2, 8
 METHOD_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,127}$")
@@ -106,7 +106,7 @@ class Comparison:
     methods: tuple[MethodColumn, ...]
     rows: tuple[Row, ...]
     query: str = field(repr=False)
-    round_trips: int = 0
+    """``method-rows.rq`` bound to these methods: the table as one query, for the editor."""
 
     @property
     def differing_rows(self) -> int:
@@ -115,16 +115,21 @@ class Comparison:
 
 # --- rows from the ontology, cached per store version and language ------------------------
 
-_rows_cache: dict[tuple[int, str, str], tuple[RowDefinition, ...]] = {}
+_ROWS_CACHE = "compare.display-rows"
 _rows_lock = threading.Lock()
 
 
-def display_rows(ctx: Context, lang: str) -> tuple[tuple[RowDefinition, ...], int]:
-    """The ontology's rows in ``lang`` and how many queries it took (0 when cached)."""
-    key = (id(ctx), ctx.store.version(), lang)
-    cached = _rows_cache.get(key)
+def display_rows(ctx: Context, lang: str) -> tuple[RowDefinition, ...]:
+    """The ontology's rows in ``lang`` (read once per store version and language)."""
+    version = ctx.store.version()
+    with _rows_lock:
+        held = ctx.caches.get(_ROWS_CACHE)
+        if not isinstance(held, tuple) or held[0] != version:
+            held = ctx.caches[_ROWS_CACHE] = (version, {})
+        cache: dict[str, tuple[RowDefinition, ...]] = held[1]
+        cached = cache.get(lang)
     if cached is not None:
-        return cached, 0
+        return cached
     result = ctx.store.select(ctx.queries["display-rows"].bind(lang=lang))
     rows = tuple(
         RowDefinition(
@@ -140,10 +145,8 @@ def display_rows(ctx: Context, lang: str) -> tuple[tuple[RowDefinition, ...], in
         for r in result.rows
     )
     with _rows_lock:
-        if len(_rows_cache) > 64:
-            _rows_cache.clear()
-        _rows_cache[key] = rows
-    return rows, 1
+        cache[lang] = rows
+    return rows
 
 
 # --- the comparison ---------------------------------------------------------------------------
@@ -173,43 +176,37 @@ def compare(
     """Compare the methods ``ids``; ``all_rows`` adds the method-page-only rows."""
     unique = check_ids(ids, minimum=minimum)
     iris = [ctx.method_iri(i) for i in unique]
-    definitions, trips = display_rows(ctx, lang)
-    headers = ctx.store.select(ctx.queries["method-headers"].bind(method=iris, lang=lang))
-    found: dict[str, dict[str, Node]] = {}
-    for row in headers.rows:
-        found.setdefault(str(row["method"]), row)
+    definitions = display_rows(ctx, lang)
+    shown = [d.property for d in definitions if d.in_comparison or all_rows]
+    values = read_method_values(ctx, iris, shown, lang=lang)
+    found = values.headers
     missing = [i for i, iri in zip(unique, iris, strict=True) if iri not in found]
     if missing:
         raise UnknownMethodsError(missing)
     query = ctx.queries["method-rows"].bind(method=iris, lang=lang)
-    values = ctx.store.select(query)
 
     columns = tuple(
         MethodColumn(
             id=i,
             iri=iri,
-            label=str(found[iri].get("label", i)),
-            label_lang=str(found[iri].get("labelLang", "")),
-            fallback=str(found[iri].get("labelLang", "")) != lang,
+            label=found[iri].label or i,
+            label_lang=found[iri].label_lang,
+            fallback=found[iri].label_lang != lang,
         )
         for i, iri in zip(unique, iris, strict=True)
     )
-    by_method_property: dict[tuple[str, str], list[dict[str, Node]]] = defaultdict(list)
-    for row in values.rows:
-        by_method_property[(str(row["method"]), str(row["property"]))].append(row)
-
     rows = []
     for definition in definitions:
         if not (definition.in_comparison or all_rows):
             continue
         cells = tuple(
-            _cell(ctx, definition, by_method_property[(iri, definition.property)], lang,
-                  reported_count=found[iri].get("relatedCount"))
+            _cell(ctx, definition, values.rows.get((iri, definition.property), []), lang,
+                  reported_count=found[iri].related_count)
             for iri in iris
         )  # fmt: skip
         differs = definition.highlight and len({c.key for c in cells}) > 1
         rows.append(Row(definition, cells, differs))
-    return Comparison(lang, columns, tuple(rows), query, round_trips=trips + 2)
+    return Comparison(lang, columns, tuple(rows), query)
 
 
 def _cell(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from kg.config import Settings
@@ -15,6 +15,8 @@ class Context:
     settings: Settings
     store: Store
     queries: QueryLibrary
+    caches: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
+    """In-process caches of services, each keyed by the store version it was filled from."""
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Context:

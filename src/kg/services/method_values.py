@@ -1,0 +1,281 @@
+"""What the comparison and method pages show of some methods, read cheaply.
+
+``queries/method-rows.rq`` states the table in one query, and it is the query the pages
+offer in the SPARQL editor. Run on a large store it costs tens of milliseconds: each of its
+OPTIONAL lookups runs for every value. The pages instead read
+
+1. ``method-values.rq``: the methods' own statements, symmetric statements pointing at
+   them and the statements of structured values (year ranges, list cells) — patterns that all
+   start from the bound methods;
+2. ``value-details.rq``: labels, names, citations, DOIs and links of the resources those
+   statements point to, only for resources not already in a cache that is kept per store
+   version (fields and families repeat on every page, persons and sources often);
+
+and build here the very rows ``method-rows.rq`` returns (same variables, same language
+fallback), so that the rest of the comparison does not know which way they came. A test
+checks both ways give the same rows for every curated method in every language.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from rdflib import BNode, Literal, URIRef
+from rdflib.namespace import RDF, SKOS
+from rdflib.term import Node
+
+from kg.namespaces import KG
+from kg.services.context import Context
+
+ValueRow = dict[str, Node]
+"""One row as ``method-rows.rq`` gives it: ``value``, ``text``, ``textLang``, ``start``,
+``end``, ``doi``, ``url``, ``cell``, ``next`` (absent when unbound)."""
+
+DETAILS_CACHE_SIZE = 50_000
+"""Resources whose details are kept in memory per context (an LRU)."""
+_BATCH = 100  # the query library binds at most 100 values per parameter
+
+
+@dataclass(frozen=True)
+class MethodHeader:
+    """An existing method's label in the chosen language and its reported related count."""
+
+    label: str | None
+    label_lang: str
+    related_count: Node | None
+
+
+@dataclass(frozen=True)
+class MethodValues:
+    headers: dict[str, MethodHeader]
+    """Methods that exist (typed ``kg:Method``), by IRI."""
+    rows: dict[tuple[str, str], list[ValueRow]]
+    """(method IRI, property IRI) -> rows of that property's values."""
+
+
+def read_method_values(
+    ctx: Context, iris: Sequence[str], properties: Iterable[str], *, lang: str
+) -> MethodValues:
+    """Headers and displayed rows of the methods ``iris`` for the ``properties`` shown."""
+    lang = lang.lower()
+    shown = set(properties)
+    statements: dict[str, dict[str, list[Node]]] = defaultdict(lambda: defaultdict(list))
+    structures: dict[str, list[tuple[str, Node]]] = defaultdict(list)
+    result = ctx.store.select(ctx.queries["method-values"].bind(method=list(iris)))
+    for row in result.rows:
+        method, prop, value = str(row["method"]), str(row["property"]), row["value"]
+        if "detail" in row:
+            subject = row.get("node", value)
+            structures[str(subject)].append((str(row["detail"]), row["detailValue"]))
+        else:
+            statements[method][prop].append(value)
+
+    headers = {
+        iri: _header(statements[iri], lang)
+        for iri in iris
+        if KG.Method in statements[iri].get(str(RDF.type), [])
+    }
+    kept: dict[tuple[str, str], list[Node]] = {}
+    for iri in headers:
+        for prop, values in statements[iri].items():
+            if prop in shown:
+                kept[(iri, prop)] = _in_language(values, lang)
+    resources = {
+        str(v)
+        for values in kept.values()
+        for v in values
+        if isinstance(v, URIRef) and str(v) not in structures
+    }
+    described = _details(ctx, sorted(resources))
+    rows = {
+        key: [r for value in values for r in _rows(value, described, structures, lang)]
+        for key, values in kept.items()
+    }
+    return MethodValues(headers, rows)
+
+
+# --- the rules of method-rows.rq --------------------------------------------------------------
+
+
+def _lang_of(node: Node) -> str:
+    return (node.language or "").lower() if isinstance(node, Literal) else ""
+
+
+def _is_english(tag: str) -> bool:
+    """SPARQL ``langMatches(tag, "en")``."""
+    return tag == "en" or tag.startswith("en-")
+
+
+def _in_language(values: list[Node], lang: str) -> list[Node]:
+    """Non-literals, untagged literals, literals in ``lang``, and English ones when no
+    value is in ``lang`` (the FILTER of method-rows.rq)."""
+    translated = any(_lang_of(v) == lang for v in values if isinstance(v, Literal))
+    kept = []
+    for value in values:
+        tag = _lang_of(value)
+        if not isinstance(value, Literal) or not tag or tag == lang:
+            kept.append(value)
+        elif _is_english(tag) and not translated:
+            kept.append(value)
+    return kept
+
+
+def _pick_label(labels: Sequence[Node], lang: str) -> Node | None:
+    """COALESCE(label in ``lang``, English label, another label)."""
+    for wanted in (lambda t: t == lang, _is_english, lambda t: True):
+        for label in labels:
+            if wanted(_lang_of(label)):
+                return label
+    return None
+
+
+def _header(statements: Mapping[str, list[Node]], lang: str) -> MethodHeader:
+    label = _pick_label(statements.get(str(SKOS.prefLabel), []), lang)
+    counts = statements.get(str(KG.relatedCount), [])
+    return MethodHeader(
+        str(label) if label is not None else None,
+        _lang_of(label) if label is not None else "",
+        counts[0] if counts else None,
+    )
+
+
+def _text_row(row: ValueRow, text: Node | None) -> ValueRow:
+    if text is not None:
+        row["text"] = text
+        tag = _lang_of(text)
+        if tag:
+            row["textLang"] = Literal(tag)
+    return row
+
+
+def _rows(
+    value: Node,
+    described: Mapping[str, Mapping[str, tuple[Node, ...]]],
+    structures: Mapping[str, list[tuple[str, Node]]],
+    lang: str,
+) -> list[ValueRow]:
+    if isinstance(value, Literal):
+        return [_text_row({"value": value}, value)]
+    if str(value) in structures:
+        return _structure_rows(value, structures, lang)
+    if isinstance(value, BNode):
+        return [{"value": value}]
+    roles = described.get(str(value), {})
+    text = next(iter(roles.get("citation", ())), None) or _pick_label(roles.get("label", ()), lang)
+    if text is None:
+        text = next(iter(roles.get("name", ())), None)
+    row: ValueRow = {"value": value}
+    for role in ("doi", "url"):
+        if roles.get(role):
+            row[role] = roles[role][0]
+    return [_text_row(row, text)]
+
+
+def _structure_rows(
+    value: Node, structures: Mapping[str, list[tuple[str, Node]]], lang: str
+) -> list[ValueRow]:
+    own = _by_predicate(structures.get(str(value), []))
+    if str(KG.startYear) in own:
+        row: ValueRow = {"value": value, "start": own[str(KG.startYear)][0]}
+        if str(KG.endYear) in own:
+            row["end"] = own[str(KG.endYear)][0]
+        return [row]
+    if str(RDF.first) not in own:
+        return [{"value": value}]
+    rows: list[ValueRow] = []
+    node: Node = value
+    seen: set[str] = set()
+    while str(node) in structures and str(node) not in seen:
+        seen.add(str(node))
+        cell = _by_predicate(structures.get(str(node), []))
+        if str(RDF.first) not in cell:
+            break
+        cell_row: ValueRow = {"value": value, "cell": node}
+        rest = cell.get(str(RDF.rest), [])
+        if rest:
+            cell_row["next"] = rest[0]
+        rows.append(_text_row(cell_row, cell[str(RDF.first)][0]))
+        node = rest[0] if rest else RDF.nil
+    return rows
+
+
+def _by_predicate(statements: Iterable[tuple[str, Node]]) -> dict[str, list[Node]]:
+    grouped: dict[str, list[Node]] = defaultdict(list)
+    for predicate, obj in statements:
+        grouped[predicate].append(obj)
+    return grouped
+
+
+# --- details of resources, cached per store version -------------------------------------------
+
+
+class _DetailsCache:
+    """An LRU of resource details, emptied whenever the store's version changes."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.version: str | None = None
+        self.entries: OrderedDict[str, dict[str, tuple[Node, ...]]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, version: str, iris: Sequence[str]) -> dict[str, dict[str, tuple[Node, ...]]]:
+        with self.lock:
+            if version != self.version:
+                self.version, self.entries = version, OrderedDict()
+            found = {}
+            for iri in iris:
+                entry = self.entries.get(iri)
+                if entry is not None:
+                    self.entries.move_to_end(iri)
+                    found[iri] = entry
+            return found
+
+    def put(self, version: str, entries: Mapping[str, dict[str, tuple[Node, ...]]]) -> None:
+        with self.lock:
+            if version != self.version:
+                return
+            self.entries.update(entries)
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+
+
+_caches_lock = threading.Lock()
+_CACHE_KEY = "method-values.details"
+
+
+def _cache(ctx: Context) -> _DetailsCache:
+    with _caches_lock:
+        cache = ctx.caches.get(_CACHE_KEY)
+        if not isinstance(cache, _DetailsCache):
+            cache = ctx.caches[_CACHE_KEY] = _DetailsCache(DETAILS_CACHE_SIZE)
+        return cache
+
+
+def _details(ctx: Context, iris: Sequence[str]) -> dict[str, dict[str, tuple[Node, ...]]]:
+    """role -> values (``label``, ``name``, ``citation``, ``doi``, ``url``) per resource."""
+    if not iris:
+        return {}
+    version = ctx.store.version()
+    cache = _cache(ctx)
+    found = cache.get(version, iris)
+    missing = [iri for iri in iris if iri not in found]
+    fetched: dict[str, dict[str, list[Node]]] = {iri: defaultdict(list) for iri in missing}
+    for start in range(0, len(missing), _BATCH):
+        batch = missing[start : start + _BATCH]
+        result = ctx.store.select(ctx.queries["value-details"].bind(value=batch))
+        for row in result.rows:
+            fetched[str(row["value"])][str(row["role"])].append(row["text"])
+    # Sorted, so that a choice among several values never depends on the engine's order.
+    new = {
+        iri: {role: tuple(sorted(values, key=_sort_key)) for role, values in roles.items()}
+        for iri, roles in fetched.items()
+    }
+    cache.put(version, new)
+    return {**found, **new}
+
+
+def _sort_key(node: Node) -> tuple[str, str]:
+    return (_lang_of(node), str(node))
