@@ -211,42 +211,6 @@ def _children(pid: int) -> list[int]:
     return out
 
 
-# --- the rewritten comparison query (a what-if, see docs/performance.md) --------------------
-
-# Two OPTIONAL groups of queries/method-rows.rq make pyoxigraph evaluate their right-hand side
-# over the whole store and hash-join it (cost linear in the catalogue); nesting the last
-# pattern of each group keeps the evaluation per value. Same rows (checked on the
-# benchmark catalogues and the curated one).
-TUNED_REWRITES = [
-    ("OPTIONAL { ?value kg:startYear ?start ; kg:endYear ?end }",
-     "OPTIONAL { ?value kg:startYear ?start OPTIONAL { ?value kg:endYear ?end } }"),
-    ("OPTIONAL { ?value rdf:rest* ?cell . ?cell rdf:first ?member ; rdf:rest ?next }",
-     "OPTIONAL { ?value rdf:rest* ?cell . ?cell rdf:first ?member OPTIONAL { ?cell rdf:rest ?next } }"),
-]  # fmt: skip
-
-
-def tune_method_rows(text: str) -> str | None:
-    """The rewritten query text, or None when the library query no longer has the patterns."""
-    for old, new in TUNED_REWRITES:
-        if old not in text:
-            return None
-        text = text.replace(old, new)
-    return text
-
-
-def tuned_queries_dir(workdir: Path) -> Path | None:
-    """A copy of queries/ with method-rows.rq rewritten (for KG_QUERIES_DIR)."""
-    source = ROOT / "queries" / "method-rows.rq"
-    tuned = tune_method_rows(source.read_text())
-    if tuned is None:
-        return None
-    target = workdir / "queries-tuned"
-    shutil.rmtree(target, ignore_errors=True)
-    shutil.copytree(ROOT / "queries", target)
-    (target / "method-rows.rq").write_text(tuned)
-    return target
-
-
 # --- HTTP load --------------------------------------------------------------------------------
 
 
@@ -519,7 +483,7 @@ class Suite:
         self.step("cold start of kg serve on the existing store (3 starts)")
         health, first = [], []
         ids = self.random_ids(3, 3)
-        for k in range(1 if self.args.light_shipped else 3):
+        for k in range(3):
             port = free_port()
             server = Server("kg serve", [KG, "serve", "--port", str(port)], self.env, port,
                             self.workdir / "kg-serve-cold.log")  # fmt: skip
@@ -573,23 +537,17 @@ class Suite:
             # Warm up: the caches a real service would have after its first requests.
             warm = sequential(port, pages["compare_3"][-5:], max_requests=5, max_seconds=t_seq)
             web["warm_up_compare_3"] = warm
-            light = key == "web" and self.args.light_shipped
-            for name in ("compare_3", "method") if light else ("compare_2", "compare_3", "compare_5", "method"):
+            for name in ("compare_2", "compare_3", "compare_5", "method"):
                 self.step(f"sequential {name}")
-                limit = 2 if light else n_seq
-                web[name] = {"sequential": sequential(port, pages[name], max_requests=limit,
+                web[name] = {"sequential": sequential(port, pages[name], max_requests=n_seq,
                                                       max_seconds=t_seq)}  # fmt: skip
                 if web[name]["sequential"]["errors"]:
                     self.note(f"{key} {name}: {web[name]['sequential']['errors']} non-200 answers")
-            light = key == "web" and self.args.light_shipped
-            if light:
-                self.note("--light-shipped: the shipped /compare (3) and /methods pages were timed "
-                          "with at most 2 sequential requests; no throughput run (one takes a minute)")  # fmt: skip
-            for name in () if light else ("compare_2", "compare_3", "compare_5", "method"):
+            for name in ("compare_2", "compare_3", "compare_5", "method"):
                 self.step(f"throughput {name} at concurrency {CONCURRENCY}, {dur} s")
                 web[name]["load"] = throughput(port, pages[name], seconds=dur, workdir=self.workdir)
                 web[name]["load"]["drain_s"] = server.drain()
-            if full and not light:
+            if full:
                 self.sparql_on_service(port, server)
                 # Last: at 1M a search can outlast gunicorn's 60 s timeout and restart the worker.
                 for name in ("search", "autocomplete"):
@@ -607,9 +565,9 @@ class Suite:
             web["server_peak_rss_mb"] = server.peak_rss_mb()
         finally:
             server.stop()
-            self.rng.setstate(rng_state)  # the what-if pass sees the same random methods
+            self.rng.setstate(rng_state)  # the workers pass sees the same random methods
 
-    def sparql_query_paths(self, prefix: str, count: int, *, tuned: bool = False) -> list[str]:
+    def sparql_query_paths(self, prefix: str, count: int) -> list[str]:
         from kg.queries import QueryLibrary
 
         library = QueryLibrary(ROOT / "queries")
@@ -620,8 +578,6 @@ class Suite:
                    for i in rng.sample(range(self.methods), 3)]  # fmt: skip
             text = library["method-rows"].bind(
                 method=[f"{self.base}method/{i}" for i in ids], lang="en")
-            if tuned:
-                text = tune_method_rows(text) or text
             out.append(prefix + urllib.parse.urlencode({"query": text}))
         return out
 
@@ -665,36 +621,18 @@ class Suite:
         try:
             probe = "/query?" + urllib.parse.urlencode({"query": "ASK { ?s ?p ?o }"})
             server.wait_for(probe, accept=accept)
-            for name, tuned in (("library_query", False), ("tuned_query", True)):
-                paths = self.sparql_query_paths("/query?", 2000, tuned=tuned)
-                light = self.args.light_shipped and not tuned
-                self.step(f"oxigraph method-rows ({name}, 3 methods): sequential, then c{CONCURRENCY}")
-                entry = {"sequential": sequential(port, paths,
-                                                  max_requests=2 if light else self.args.requests,
-                                                  max_seconds=self.args.max_seconds, accept=accept)}  # fmt: skip
-                if not light:
-                    entry["load"] = throughput(port, paths, seconds=self.args.duration,
-                                               workdir=self.workdir, accept=accept)  # fmt: skip
-                    entry["load"]["drain_s"] = server.drain()
-                out[name] = entry
+            paths = self.sparql_query_paths("/query?", 2000)
+            self.step(f"oxigraph method-rows (3 methods): sequential, then c{CONCURRENCY}")
+            entry = {"sequential": sequential(port, paths, max_requests=self.args.requests,
+                                              max_seconds=self.args.max_seconds, accept=accept)}  # fmt: skip
+            entry["load"] = throughput(port, paths, seconds=self.args.duration,
+                                       workdir=self.workdir, accept=accept)  # fmt: skip
+            entry["load"]["drain_s"] = server.drain()
+            out["library_query"] = entry
             out["peak_rss_mb"] = server.peak_rss_mb()
             self.results["oxigraph"] = out
         finally:
             server.stop()
-
-    def ratios(self) -> None:
-        ox = self.results.get("oxigraph", {})
-        ratios: dict[str, Any] = {}
-        for ref in ("tuned_query", "library_query"):
-            ox_rps = ox.get(ref, {}).get("load", {}).get("rps")
-            if not ox_rps:
-                continue
-            for key in ("web", "web_tuned", "web_tuned_workers"):
-                for name in ("compare_2", "compare_3", "compare_5", "sparql"):
-                    rps = self.results.get(key, {}).get(name, {}).get("load", {}).get("rps")
-                    if rps:
-                        ratios[f"{key}.{name}/oxigraph.{ref}"] = rps / ox_rps
-        self.results["ratio_to_oxigraph"] = ratios
 
     def save_partial(self) -> None:
         """The results so far, so that an interrupted long run keeps its figures."""
@@ -732,7 +670,7 @@ class Suite:
             "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "kg_workers": self.env.get("KG_WORKERS", "1"), "kg_threads": self.env.get("KG_THREADS", "8"),
             "load_generator": "wrk" if WRK else "python-threads", "concurrency": CONCURRENCY,
-            "duration_s": self.args.duration,
+            "duration_s": self.args.duration, "workers_pass": self.args.workers_pass,
         })  # fmt: skip
         path = self.catalogue()
         if self.args.skip_load and (self.store_dir / "current").exists():
@@ -742,29 +680,16 @@ class Suite:
             self.save_partial()
         self.cold_start()
         self.save_partial()
-        if self.args.skip_shipped:
-            self.note("--skip-shipped: the shipped pages were not timed beyond the cold start "
-                      "(one comparison takes minutes at this size)")  # fmt: skip
-        else:
-            self.service()
-            self.save_partial()
-        if self.args.what_if:
-            tuned = tuned_queries_dir(self.workdir)
-            if tuned is None:
-                self.note("what-if skipped: queries/method-rows.rq no longer has the patterns")
-            else:
-                self.note("web_tuned: the same service with KG_QUERIES_DIR pointing to a copy of "
-                          "queries/ whose method-rows.rq nests two OPTIONALs (a what-if, no src change)")  # fmt: skip
-                self.service("web_tuned", {**self.env, "KG_QUERIES_DIR": str(tuned)}, full=False)
-                if self.args.what_if_workers > 1:
-                    workers = self.args.what_if_workers
-                    self.note(f"web_tuned_workers: the rewritten query and KG_WORKERS={workers} "
-                              "(pyoxigraph holds the GIL while it evaluates, so one worker uses one core)")  # fmt: skip
-                    self.service("web_tuned_workers", {**self.env, "KG_QUERIES_DIR": str(tuned),
-                                                       "KG_WORKERS": str(workers)}, full=False)  # fmt: skip
+        self.service()
+        self.save_partial()
+        if self.args.workers_pass > 1:
+            workers = self.args.workers_pass
+            self.note(f"web_workers: the same pages with KG_WORKERS={workers} (pyoxigraph holds "
+                      "the GIL while it evaluates, so one worker uses one core)")  # fmt: skip
+            self.service("web_workers", {**self.env, "KG_WORKERS": str(workers)}, full=False)
         self.save_partial()
         self.oxigraph()
-        self.ratios()
+        recompute(self.results)
         self.save_partial()
         if self.args.export_formats:
             self.exports()
@@ -882,7 +807,7 @@ def table(results: dict[str, Any]) -> str:
                      f"{_f(first, '{:.2f}')} s{_mark(None if first is None else first <= TARGETS['cold_start_s'])}"
                      if first is not None else "not served in time (see notes)",
                      "<= 3 s"))  # fmt: skip
-    web, tuned = results.get("web", {}), results.get("web_tuned", {})
+    web, workers = results.get("web", {}), results.get("web_workers", {})
     ox = results.get("oxigraph", {})
     ratios = results.get("ratio_to_oxigraph", {})
     p50, p95 = TARGETS["compare_p50_ms"], TARGETS["compare_p95_ms"]
@@ -901,18 +826,14 @@ def table(results: dict[str, Any]) -> str:
         rows.append(("`/sparql`, comparison query (method-rows.rq, 3 methods)", _latency(web["sparql"]), "—"))
     else:
         rows.append(("`/sparql`, comparison query", "skipped (see notes)", "—"))
-    for ref, label in (("library_query", "`oxigraph serve`, the same method-rows.rq"),
-                       ("tuned_query", "`oxigraph serve`, method-rows.rq rewritten (same rows)")):  # fmt: skip
-        if ref in ox:
-            rows.append((label, _latency(ox[ref]), "the reference"))
-    key = "web.compare_3/oxigraph.tuned_query"
-    if key in ratios:
-        rows.append(("`/compare` (3) req/s ÷ oxigraph req/s (rewritten query)",
-                     f"{ratios[key]:.2f}×{_mark(ratios[key] >= TARGETS['compare_vs_oxigraph_ratio'])}",
-                     ">= 1.0×"))  # fmt: skip
+    if "library_query" in ox:
+        rows.append(("`oxigraph serve`, the comparison query (method-rows.rq, 3 methods)",
+                     _latency(ox["library_query"]), "the reference"))  # fmt: skip
     key = "web.compare_3/oxigraph.library_query"
     if key in ratios:
-        rows.append(("`/compare` (3) req/s ÷ oxigraph req/s (library query)", f"{ratios[key]:.2f}×", "—"))
+        rows.append(("`/compare` (3) req/s ÷ oxigraph req/s (the comparison query)",
+                     f"{ratios[key]:.2f}×{_mark(ratios[key] >= TARGETS['compare_vs_oxigraph_ratio'])}",
+                     ">= 1.0×"))  # fmt: skip
     key = "web.sparql/oxigraph.library_query"
     if key in ratios:
         rows.append(("`/sparql` req/s ÷ oxigraph req/s (same query)", f"{ratios[key]:.2f}×", "—"))
@@ -931,29 +852,19 @@ def table(results: dict[str, Any]) -> str:
             f"commit {meta.get('git_commit')}")  # fmt: skip
     lines = [head, "", "| figure | measured | target (issue 10, 1M) |", "|---|---|---|"]
     lines += [f"| {a} | {b} | {c} |" for a, b, c in rows]
-    if tuned:
-        workers = results.get("web_tuned_workers", {})
-        lines += ["", "What-if, same run and same methods: the service with `method-rows.rq` rewritten "
-                  "(two OPTIONALs nested; `KG_QUERIES_DIR`, no code change)"
-                  + (", then also with `KG_WORKERS=2`" if workers else "") + ":", "",
-                  "| figure | as shipped | rewritten query |" + (" rewritten query, 2 workers |" if workers else ""),
-                  "|---|---|---|" + ("---|" if workers else "")]  # fmt: skip
+    if workers:
+        n = results.get("meta", {}).get("workers_pass", 2)
+        lines += ["", f"The same pages and methods with `KG_WORKERS={n}`:", "",
+                  "| figure | 1 worker | " + f"{n} workers |", "|---|---|---|"]  # fmt: skip
         for name, label in labels.items():
-            if name in tuned:
+            if name in workers:
                 marks = (p50, p95) if name == "compare_3" else (None, None)
-                line = f"| {label} | {_latency(web.get(name))} | {_latency(tuned[name], *marks)} |"
-                if workers:
-                    line += f" {_latency(workers.get(name), *marks)} |"
-                lines.append(line)
-        key = "web_tuned.compare_3/oxigraph.tuned_query"
+                lines.append(f"| {label} | {_latency(web.get(name))} | {_latency(workers[name], *marks)} |")
+        key = "web_workers.compare_3/oxigraph.library_query"
         if key in ratios:
-            line = (f"| `/compare` (3) req/s ÷ oxigraph req/s (rewritten query) | "
-                    f"{_f(ratios.get('web.compare_3/oxigraph.tuned_query'), '{:.2f}')}× | "
-                    f"{ratios[key]:.2f}×{_mark(ratios[key] >= 1.0)} |")  # fmt: skip
-            w = ratios.get("web_tuned_workers.compare_3/oxigraph.tuned_query")
-            if workers:
-                line += f" {_f(w, '{:.2f}')}×{_mark(None if w is None else w >= 1.0)} |"
-            lines.append(line)
+            lines.append(f"| `/compare` (3) req/s ÷ oxigraph req/s | "
+                         f"{_f(ratios.get('web.compare_3/oxigraph.library_query'), '{:.2f}')}× | "
+                         f"{ratios[key]:.2f}×{_mark(ratios[key] >= 1.0)} |")  # fmt: skip
     loads = [entry[2] for entry in results.get("load_average", [])]
     if loads:
         lines.append("")
@@ -975,7 +886,7 @@ def recompute(results: dict[str, Any]) -> dict[str, Any]:
     corrects result files written before it existed."""
     def loads() -> list[dict[str, Any]]:
         out = []
-        for key in ("web", "web_tuned", "web_tuned_workers"):
+        for key in ("web", "web_workers"):
             out += [e["load"] for e in results.get(key, {}).values() if isinstance(e, dict) and "load" in e]
         out += [e["load"] for e in results.get("oxigraph", {}).values() if isinstance(e, dict) and "load" in e]
         return out
@@ -985,11 +896,11 @@ def recompute(results: dict[str, Any]) -> dict[str, Any]:
             lo["rps"] = max(0, lo["requests"] - lo.get("errors", 0)) / lo["seconds"]
     ratios: dict[str, Any] = {}
     ox = results.get("oxigraph", {})
-    for ref in ("tuned_query", "library_query"):
+    for ref in ("library_query",):
         ox_rps = ox.get(ref, {}).get("load", {}).get("rps")
         if not ox_rps:
             continue
-        for key in ("web", "web_tuned", "web_tuned_workers"):
+        for key in ("web", "web_workers"):
             for name in ("compare_2", "compare_3", "compare_5", "sparql"):
                 lo = results.get(key, {}).get(name, {}).get("load")
                 if lo is not None:
@@ -1016,16 +927,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--regenerate", action="store_true", help="regenerate the catalogue")
     parser.add_argument("--skip-search", action="store_true",
                         help="skip search and autocomplete (they scan the catalogue)")  # fmt: skip
-    parser.add_argument("--no-what-if", dest="what_if", action="store_false",
-                        help="skip the second pass with the rewritten comparison query")  # fmt: skip
-    parser.add_argument("--what-if-workers", type=int, default=2,
-                        help="a third pass with the rewritten query and this many gunicorn "
-                        "workers (0: skip)")  # fmt: skip
-    parser.add_argument("--skip-shipped", action="store_true",
-                        help="do not time the shipped pages (only the what-if passes)")  # fmt: skip
-    parser.add_argument("--light-shipped", action="store_true",
-                        help="time the shipped pages with 2 sequential requests, no throughput "
-                        "(for 1m, where one comparison takes about a minute)")  # fmt: skip
+    parser.add_argument("--workers-pass", type=int, default=2,
+                        help="time the pages again with this many gunicorn workers (0: skip)")  # fmt: skip
     parser.add_argument("--cold-compare-timeout", type=float, default=120,
                         help="seconds to wait for the first /compare of a cold start")  # fmt: skip
     parser.add_argument("--load-search", action="store_true",
@@ -1098,14 +1001,11 @@ def summary(files: Sequence[Path]) -> str:
         ("`/api/methods`, p50 / p95 ms", lambda r: lat(r, "web", "autocomplete"), "p95 <= 10"),
         ("`/sparql` method-rows, p50 / p95 ms; req/s", lambda r: f"{lat(r, 'web', 'sparql')}; {rps(r, 'web', 'sparql')}", ""),
         ("oxigraph serve, method-rows, p50 / p95 ms; req/s", lambda r: f"{lat(r, 'oxigraph', 'library_query')}; {rps(r, 'oxigraph', 'library_query')}", ""),
-        ("oxigraph serve, rewritten, p50 / p95 ms; req/s", lambda r: f"{lat(r, 'oxigraph', 'tuned_query')}; {rps(r, 'oxigraph', 'tuned_query')}", ""),
-        ("`/compare` 3 ÷ oxigraph (rewritten query)", lambda r: ratio(r, "web.compare_3/oxigraph.tuned_query"), ">= 1.0×"),
-        ("what-if `/compare` 3, rewritten: p50 / p95 ms; req/s", lambda r: f"{lat(r, 'web_tuned', 'compare_3')}; {rps(r, 'web_tuned', 'compare_3')}", "<= 15 / 40"),
-        ("what-if ÷ oxigraph (rewritten query)", lambda r: ratio(r, "web_tuned.compare_3/oxigraph.tuned_query"), ">= 1.0×"),
-        ("what-if + `KG_WORKERS=2`: p50 / p95 ms; req/s", lambda r: f"{lat(r, 'web_tuned_workers', 'compare_3')}; {rps(r, 'web_tuned_workers', 'compare_3')}", ""),
-        ("what-if `/methods/<id>`: p50 / p95 ms; req/s", lambda r: f"{lat(r, 'web_tuned', 'method')}; {rps(r, 'web_tuned', 'method')}", ""),
+        ("`/compare` 3 ÷ oxigraph (method-rows)", lambda r: ratio(r, "web.compare_3/oxigraph.library_query"), ">= 1.0×"),
+        ("`KG_WORKERS=2`: `/compare` 3, p50 / p95 ms; req/s", lambda r: f"{lat(r, 'web_workers', 'compare_3')}; {rps(r, 'web_workers', 'compare_3')}", ""),
+        ("`KG_WORKERS=2` ÷ oxigraph", lambda r: ratio(r, "web_workers.compare_3/oxigraph.library_query"), ""),
         ("exports: slowest s / highest peak RSS MB", exports, "RSS <= 300"),
-        ("`kg serve` peak RSS MB: shipped / rewritten", lambda r: f"{_f(get(r, 'web', 'server_peak_rss_mb'), '{:,.0f}')} / {_f(get(r, 'web_tuned', 'server_peak_rss_mb'), '{:,.0f}')}", ""),
+        ("`kg serve` peak RSS MB", lambda r: _f(get(r, 'web', 'server_peak_rss_mb'), '{:,.0f}'), ""),
         ("machine load average (median of steps)", lambda r: _f(statistics.median([x[2] for x in r["load_average"]]), "{:.1f}") if r.get("load_average") else "not recorded", "~2 = this suite alone"),
     ]  # fmt: skip
     head = "| figure | " + " | ".join(f"{r['meta']['methods']:,} methods" for r in runs) + " | target (1M) |"
