@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Literal as TypingLiteral
 
@@ -89,13 +90,19 @@ class Query:
         for name in given:
             self.parameter(name)  # unknown names fail loudly
         text = self.text
-        for param in self.parameters:
+        # From the last block to the first, so that the offsets found once stay valid.
+        for param in sorted(self.parameters, key=lambda p: -self._blocks[p.name][0]):
             if param.name not in given:
                 continue
             terms = _terms_for(param, given[param.name])
-            start, end = _values_block(text, param.name)
+            start, end = self._blocks[param.name]
             text = text[:start] + " " + " ".join(terms) + " " + text[end:]
         return text
+
+    @cached_property
+    def _blocks(self) -> dict[str, tuple[int, int]]:
+        """Offsets of each parameter's VALUES block content in ``text`` (found once)."""
+        return {param.name: _values_block(self.text, param.name) for param in self.parameters}
 
 
 def _terms_for(param: Parameter, value: object) -> list[str]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal as TypingLiteral
 
 from rdflib import URIRef
@@ -105,8 +105,6 @@ class Comparison:
     lang: str
     methods: tuple[MethodColumn, ...]
     rows: tuple[Row, ...]
-    query: str = field(repr=False)
-    """``method-rows.rq`` bound to these methods: the table as one query, for the editor."""
 
     @property
     def differing_rows(self) -> int:
@@ -183,7 +181,6 @@ def compare(
     missing = [i for i, iri in zip(unique, iris, strict=True) if iri not in found]
     if missing:
         raise UnknownMethodsError(missing)
-    query = ctx.queries["method-rows"].bind(method=iris, lang=lang)
 
     columns = tuple(
         MethodColumn(
@@ -206,7 +203,7 @@ def compare(
         )  # fmt: skip
         differs = definition.highlight and len({c.key for c in cells}) > 1
         rows.append(Row(definition, cells, differs))
-    return Comparison(lang, columns, tuple(rows), query)
+    return Comparison(lang, columns, tuple(rows))
 
 
 def _cell(
