@@ -675,6 +675,7 @@ class Suite:
         path = self.catalogue()
         if self.args.skip_load and (self.store_dir / "current").exists():
             self.note("store reused (--skip-load): no load figures")
+            self.results["catalogue"]["triples"] = store_quads(self.store_dir)
         else:
             self.load(path)
             self.save_partial()
@@ -695,6 +696,13 @@ class Suite:
             self.exports()
         self.results["meta"]["total_seconds"] = time.perf_counter() - started
         return self.results
+
+
+def store_quads(store_dir: Path) -> int:
+    """Quads in the current snapshot of a store, opened read-only."""
+    import pyoxigraph
+
+    return len(pyoxigraph.Store.read_only(str((store_dir / "current").resolve())))
 
 
 def machine_info() -> dict[str, Any]:
