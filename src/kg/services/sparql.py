@@ -4,6 +4,9 @@ The web layer turns a request into a :class:`ProtocolRequest` and a
 :class:`ProtocolResponse` back into a response; everything else is here. Queries run in
 killable worker processes (:mod:`kg.store.sandbox`) with the configured timeout and row cap;
 updates and graph writes go through the store's snapshot mechanism and need the write token.
+Every query, update and JSON-LD upload is measured by :mod:`kg.services.guards` before any
+engine reads it; an update is first run on an empty store in a worker, so that one the
+engine cannot survive kills a worker, never the web process.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from rdflib.namespace import RDF, RDFS, XSD
 from kg.namespaces import PREFIXES
 from kg.queries import BindingError, Query, UnknownQueryError, _code_only, term_for
 from kg.services.context import Context
+from kg.services.guards import InputRejected, Limits, check_json_nesting, check_sparql
 from kg.services.querying import compact, expand_iri
 from kg.store import QuerySyntaxError, RdfFormatName, RdfSyntaxError, StoreError
 from kg.store.base import (
@@ -31,7 +35,13 @@ from kg.store.base import (
     ResultKind,
     SerializedResults,
 )
-from kg.store.sandbox import QueryJob, QueryTimeoutError, SandboxPool
+from kg.store.sandbox import (
+    QueryCrashedError,
+    QueryJob,
+    QueryTimeoutError,
+    SandboxBusyError,
+    SandboxPool,
+)
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 FORMATS_NS = Namespace("http://www.w3.org/ns/formats/")
@@ -206,8 +216,16 @@ def query_pool(ctx: Context) -> SandboxPool:
     with _POOLS_LOCK:
         pool = _POOLS.get(key)
         if pool is None:
-            pool = _POOLS[key] = SandboxPool(ctx.settings.store, size=ctx.settings.threads)
+            pool = _POOLS[key] = SandboxPool(
+                ctx.settings.store,
+                size=ctx.settings.max_queries,
+                isolate=not ctx.settings.allow_remote,
+            )
         return pool
+
+
+BUSY_RETRY_AFTER = "2"
+"""Seconds a client refused because every query worker is busy is asked to wait."""
 
 
 def limit_headers(ctx: Context) -> dict[str, str]:
@@ -226,6 +244,7 @@ def run_query(
     base_iri: str | None = None,
 ) -> SerializedResults:
     """Run a query in a worker with the timeout and row cap; ProtocolError on failure."""
+    _guard(ctx, query, update=False)
     job = QueryJob(
         query, dict(formats), dataset, base_iri, ctx.settings.max_rows, dict(PREFIXES)
     )  # fmt: skip
@@ -238,14 +257,30 @@ def run_query(
         raise ProtocolError(
             406, f"This query gives {exc.kind} results, available as: {wanted}"
         ) from None
-    except QueryTimeoutError as exc:
-        raise ProtocolError(
+    except StoreError as exc:
+        raise _sandbox_error(ctx, exc) from None
+
+
+def _guard(ctx: Context, text: str, *, update: bool) -> None:
+    try:
+        check_sparql(text, Limits.of(ctx.settings), update=update)
+    except InputRejected as exc:
+        raise ProtocolError(exc.status, f"Refused: {exc.message}") from None
+
+
+def _sandbox_error(ctx: Context, exc: StoreError) -> ProtocolError:
+    """The status for each way a sandboxed query can fail."""
+    if isinstance(exc, QueryTimeoutError):
+        return ProtocolError(
             503,
             f"{exc}. Queries may run {ctx.settings.query_timeout} s here; "
             "narrow the query or add a LIMIT.",
-        ) from None
-    except StoreError as exc:
-        raise ProtocolError(503, f"The query could not be run: {exc}") from None
+        )
+    if isinstance(exc, SandboxBusyError):
+        return ProtocolError(503, f"{exc}.", {"Retry-After": BUSY_RETRY_AFTER})
+    if isinstance(exc, QueryCrashedError):
+        return ProtocolError(400, f"The request was not run to the end: {exc}.")
+    return ProtocolError(503, f"The query could not be run: {exc}")
 
 
 def syntax_message(message: str) -> str:
@@ -371,9 +406,18 @@ def _update(
     ctx: Context, request: ProtocolRequest, update: str, params: Mapping[str, Sequence[str]]
 ) -> ProtocolResponse:
     authorize_write(ctx, request.authorization)
+    _guard(ctx, update, update=True)
     using = _iris(params, "using-graph-uri") or ()
     using_named = _iris(params, "using-named-graph-uri") or ()
     text = with_using(update, using, using_named)
+    try:
+        query_pool(ctx).check_update(
+            text, ctx.settings.query_timeout, base_iri=request.endpoint_url
+        )
+    except QuerySyntaxError as exc:
+        raise ProtocolError(400, f"Update syntax error: {syntax_message(str(exc))}") from None
+    except StoreError as exc:
+        raise _sandbox_error(ctx, exc) from None
     try:
         ctx.store.update(text, base_iri=request.endpoint_url)
     except QuerySyntaxError as exc:
@@ -410,8 +454,8 @@ def with_using(update: str, using: Sequence[str], using_named: Sequence[str]) ->
         if word == "WHERE" and previous != "DELETE":
             inserts.append(match.start())
         previous = word
-    clause = "".join(f" USING <{g}>" for g in using) + "".join(
-        f" USING NAMED <{g}>" for g in using_named
+    clause = "".join(" USING " + term_for("iri", g) for g in using) + "".join(
+        " USING NAMED " + term_for("iri", g) for g in using_named
     )
     for offset in reversed(inserts):
         update = update[:offset] + clause.strip() + "\n" + update[offset:]
@@ -523,7 +567,7 @@ def _store(ctx: Context, request: ProtocolRequest, direct: str | None) -> Protoc
         if not dropped:
             raise ProtocolError(404, f"there is no graph {graph}")
         return ProtocolResponse(204)
-    documents = []
+    documents: list[tuple[bytes, RdfFormatName]] = []
     for media_type, data in request.documents:
         fmt = RDF_UPLOAD_TYPES.get(media_type)
         if fmt is None:
@@ -531,6 +575,11 @@ def _store(ctx: Context, request: ProtocolRequest, direct: str | None) -> Protoc
                 415, f"unsupported RDF media type {media_type[:60] or '(none)'!r}; send one of "
                 + ", ".join(RDF_UPLOAD_TYPES)
             )  # fmt: skip
+        if fmt == "jsonld":
+            try:
+                check_json_nesting(data, ctx.settings.max_nesting, f"document {len(documents) + 1}")
+            except InputRejected as exc:
+                raise ProtocolError(exc.status, f"Refused: {exc.message}") from None
         documents.append((data, fmt))
     try:
         base = graph or request.endpoint_url
