@@ -14,7 +14,7 @@ import logging
 from flask import Flask, Response, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from kg.web.security import request_id
+from kg.web.security import drain_body, request_id
 
 log = logging.getLogger("kg.web")
 PLAIN_PREFIXES = ("/sparql", "/store")
@@ -63,6 +63,8 @@ def init_app(app: Flask) -> None:
         if exc.response is not None:  # abort(Response(...)): already a finished answer
             return exc.response  # type: ignore[return-value]
         status = exc.code or 500
+        if status == 413:
+            drain_body()
         response = error_response(
             status, exc.name, exc.description or exc.name, with_id=status >= 500
         )

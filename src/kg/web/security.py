@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+import urllib.parse
 import uuid
 
 from flask import Flask, Response, g, request
@@ -96,6 +97,13 @@ def init_app(app: Flask, settings: Settings) -> None:
     @app.before_request
     def start_request() -> Response | None:
         g.request_id = uuid.uuid4().hex[:16]
+        problem = _not_utf8()
+        if problem:
+            return Response(
+                f"The request's {problem} is not valid UTF-8 (percent-encode UTF-8 bytes).\n",
+                status=400,
+                mimetype="text/plain",
+            )
         if buckets is None or not request.path.startswith(RATE_LIMITED_PREFIXES):
             return None
         if request.method == "OPTIONS":
@@ -121,6 +129,45 @@ def init_app(app: Flask, settings: Settings) -> None:
         headers["X-Frame-Options"] = "DENY"
         headers["X-Request-Id"] = request_id()
         return response
+
+
+DRAIN_AT_MOST = 256 * 1024 * 1024
+"""Bytes of a too-large body read and dropped so that the client, still sending, gets to
+read the 413 instead of a broken connection."""
+
+
+def drain_body() -> None:
+    """Read and drop the rest of the request body (up to DRAIN_AT_MOST bytes)."""
+    stream = request.environ.get("wsgi.input")
+    left = min(request.content_length or 0, DRAIN_AT_MOST)
+    if stream is None or not left:
+        return
+    try:
+        while left > 0:
+            chunk = stream.read(min(left, 1 << 20))
+            if not chunk:
+                break
+            left -= len(chunk)
+    except (OSError, ValueError):
+        pass
+
+
+def _not_utf8() -> str | None:
+    """Which part of the request (path, query string, form) is not UTF-8, if any: Werkzeug
+    would pass such bytes on as replacement characters or percent escapes, silently."""
+    try:
+        request.environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        return "path"
+    parts = [("query string", request.query_string)]
+    if request.mimetype == "application/x-www-form-urlencoded":
+        parts.append(("form", request.get_data(cache=True)))
+    for name, raw in parts:
+        try:
+            urllib.parse.unquote_to_bytes(raw.replace(b"+", b" ")).decode("utf-8")
+        except UnicodeError:
+            return name
+    return None
 
 
 def request_id() -> str:
