@@ -28,7 +28,7 @@ from kg.queries import BindingError, Query, UnknownQueryError, _code_only, term_
 from kg.services.context import Context
 from kg.services.guards import InputRejected, Limits, check_json_nesting, check_sparql
 from kg.services.querying import compact, expand_iri
-from kg.store import QuerySyntaxError, RdfFormatName, RdfSyntaxError, StoreError
+from kg.store import QuerySyntaxError, RdfFormatName, RdfSyntaxError, StoreError, iri_problem
 from kg.store.base import (
     NotAcceptableError,
     QueryDataset,
@@ -97,6 +97,9 @@ RDF_UPLOAD_TYPES: dict[str, RdfFormatName] = {
     "text/turtle": "turtle", "application/x-turtle": "turtle", "application/turtle": "turtle",
     "application/n-triples": "nt", "text/plain": "nt", "application/ld+json": "jsonld",
     "application/rdf+xml": "rdfxml",
+}  # fmt: skip
+QUERY_RESULT_KINDS: dict[str, ResultKind] = {
+    "select": "tabular", "ask": "boolean", "construct": "graph", "describe": "graph",
 }  # fmt: skip
 GRAPH_OFFERS = [(m, f) for m, f in OFFERS["graph"] if f != "jsonld" or m != "application/json"]
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -310,6 +313,10 @@ def _iris(params: Mapping[str, Sequence[str]], name: str) -> tuple[str, ...] | N
             term_for("iri", value, name=name)
     except BindingError as exc:
         raise ProtocolError(400, str(exc)) from None
+    for value in values:
+        problem = iri_problem(value)
+        if problem:
+            raise ProtocolError(400, f"{name}: not a valid IRI: {value[:200]!r} ({problem})")
     return tuple(values)
 
 
@@ -663,7 +670,10 @@ def canned_result(
     """A library query's results as a download in one format (``json``, ``csv``, …)."""
     if fmt not in FORMAT_PARAMETER:
         raise ProtocolError(404, f"unknown result format {fmt[:20]!r}")
-    _, _, text = bind_library_query(ctx, name, raw)
+    query, _, text = bind_library_query(ctx, name, raw)
+    kind = QUERY_RESULT_KINDS.get(query.kind)
+    if kind is None or kind not in FORMAT_PARAMETER[fmt]:
+        raise ProtocolError(404, f"the results of {name} are not available as {fmt}")
     result = run_query(ctx, text, result_formats("", [fmt]))
     headers = {"Content-Disposition": f'inline; filename="{name}.{fmt}"'}
     if result.truncated:
