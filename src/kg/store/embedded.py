@@ -364,7 +364,7 @@ class EmbeddedStore(Store):
                 raise StoreError(f"the store {self.path} is empty: nothing to back up")
             try:
                 ox.Store.read_only(str(self.path / "snapshots" / name)).backup(str(destination))
-            except OSError as exc:
+            except (OSError, RuntimeError) as exc:
                 shutil.rmtree(destination, ignore_errors=True)
                 raise StoreError(f"cannot write the backup to {destination}: {exc}") from exc
         return name
@@ -377,7 +377,7 @@ class EmbeddedStore(Store):
             raise StoreError(f"{source}: no such backup directory")
         try:
             ox.Store.read_only(str(source))
-        except OSError as exc:
+        except (OSError, RuntimeError) as exc:  # RuntimeError: RocksDB reports corruption
             raise StoreError(f"{source} is not a store backup (kg backup): {exc}") from None
         with self._writable(copy_from=source):
             pass
