@@ -222,6 +222,7 @@ def query_pool(ctx: Context) -> SandboxPool:
             pool = _POOLS[key] = SandboxPool(
                 ctx.settings.store,
                 size=ctx.settings.max_queries,
+                warm=ctx.settings.max_queries,  # every slot started: no query waits for one
                 isolate=not ctx.settings.allow_remote,
             )
         return pool

@@ -93,7 +93,7 @@ def _negotiate(offered: tuple[str, ...], suffix: str | None) -> str:
         return negotiate(request.headers.get("Accept"), offered, suffix=suffix)
     except NotAcceptable as exc:
         if suffix is not None:  # the URL names a representation that does not exist
-            abort(404, description=_("Not available in this format."))
+            abort(404, description=_("Unknown download format."))
         abort(406, description=_("Cannot give any of the types you accept. Available: %(types)s.",
                                  types=", ".join(REPRESENTATIONS[n].media_type
                                                  for n in exc.offered)))  # fmt: skip
