@@ -90,6 +90,7 @@ class TokenBuckets:
 
 def init_app(app: Flask, settings: Settings) -> None:
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
+    app.config["MAX_FORM_MEMORY_SIZE"] = settings.max_request_bytes  # a form's update field
     buckets = None
     if settings.rate_limit:
         buckets = TokenBuckets(settings.rate_limit, max(1, settings.rate_limit // 10))
