@@ -200,3 +200,13 @@ def test_boolean_settings_parse_and_refuse_nonsense() -> None:
         Settings.from_env({"KG_ALLOW_REMOTE": "perhaps"})
     with pytest.raises(SettingsError):
         Settings.from_env({"KG_MAX_NESTING": "0"})
+
+
+def test_a_format_parameter_that_does_not_fit_is_400_and_accept_406(client: FlaskClient) -> None:
+    select = "SELECT ?s WHERE { ?s a ?t } LIMIT 1"
+    for fmt in ("ttl", "0/0", "image/png"):
+        response = client.get("/sparql", query_string={"query": select, "format": fmt})
+        assert response.status_code == 400, fmt
+    by_accept = client.get("/sparql", query_string={"query": select},
+                           headers={"Accept": "text/turtle"})  # fmt: skip
+    assert by_accept.status_code == 406

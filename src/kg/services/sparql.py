@@ -387,10 +387,18 @@ def _query(
     dataset = None
     if default is not None or named is not None:
         dataset = QueryDataset(default or (), named or ())
-    formats = result_formats(request.accept, [*params.get("format", []), *params.get("output", [])])
+    asked = [*params.get("format", []), *params.get("output", [])]
+    formats = result_formats(request.accept, asked)
     if not any(formats.values()):
+        if asked:
+            raise ProtocolError(400, f"format={asked[0][:40]!r} names no result format")
         raise ProtocolError(406, "none of the accepted media types can carry query results")
-    result = run_query(ctx, query, formats, dataset=dataset, base_iri=request.endpoint_url)
+    try:
+        result = run_query(ctx, query, formats, dataset=dataset, base_iri=request.endpoint_url)
+    except ProtocolError as exc:
+        if exc.status == 406 and asked:  # a parameter, not the Accept header, asked for it
+            raise ProtocolError(400, f"{exc.message} (not format={asked[0][:40]!r})") from None
+        raise
     headers = {}
     if result.truncated:
         headers["KG-Results-Truncated"] = f"max-rows={ctx.settings.max_rows}"
