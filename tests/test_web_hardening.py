@@ -210,3 +210,13 @@ def test_a_format_parameter_that_does_not_fit_is_400_and_accept_406(client: Flas
     by_accept = client.get("/sparql", query_string={"query": select},
                            headers={"Accept": "text/turtle"})  # fmt: skip
     assert by_accept.status_code == 406
+
+
+def test_ids_with_a_trailing_newline_are_refused(client: FlaskClient) -> None:
+    """``$`` in a Python pattern matches before a final newline; the id checks must not."""
+    paths = ["/compare?m=ddpm%0A&m=lora", "/methods/ddpm%0A", "/methods/ddpm%0A/citation.bib",
+             "/person/jonathan-ho%0A", "/.well-known/genid/x%0A", "/fields/deep-learning%0A",
+             "/compare.csv?m=ddpm%0A&m=lora", "/compare.ttl?m=ddpm%0A&m=lora",
+             "/graph/concepts%0A"]  # fmt: skip
+    for path in paths:
+        assert client.get(path).status_code in (400, 404), path

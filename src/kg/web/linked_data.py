@@ -37,8 +37,8 @@ from kg.web.i18n import ui_language
 
 blueprint = Blueprint("linked_data", __name__)
 
-_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_~-]{0,199}$")
-_GRAPH_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.~/-]{0,299}$")
+_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_~-]{0,199}\Z")
+_GRAPH_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.~/-]{0,299}\Z")
 _first_seen: dict[str, datetime] = {}
 _seen_lock = threading.Lock()
 RESOURCE_KINDS = "person,source,field,family,scheme,method"
