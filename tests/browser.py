@@ -7,10 +7,12 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -71,3 +73,34 @@ def browser() -> Iterator[object]:
         instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield instance
         instance.close()
+
+
+def in_browser(test: Callable[[Any], None]) -> None:
+    """Run ``test(page)`` with a fresh headless Chromium page in a thread of its own
+    (Playwright's sync API allows one instance per thread; the session fixture above may
+    hold the main thread's)."""
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{CHROMIUM} is missing (scripts/install-system-packages.sh installs it)")
+        pytest.skip(f"{CHROMIUM} is absent: run scripts/install-system-packages.sh")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    failures: list[BaseException] = []
+
+    def run() -> None:
+        from playwright.sync_api import sync_playwright
+
+        try:
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                try:
+                    test(browser.new_page(viewport={"width": 1280, "height": 1000}))
+                finally:
+                    browser.close()
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the test's thread
+            failures.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    if failures:
+        raise failures[0]

@@ -48,9 +48,12 @@ def vocab_ctx(ctx: Context) -> Context:
 
 @pytest.fixture(scope="session")
 def catalogue_ctx(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Context]:
-    """The curated catalogue (ontology + data/), loaded once for the session. Read-only!"""
+    """The curated catalogue (ontology + data/), loaded once for the session. Read-only!
+
+    No rate limit: every test of the session is one client (127.0.0.1) of the same app;
+    tests/test_web_hardening.py checks the limit on an app of its own."""
     store_dir = tmp_path_factory.mktemp("catalogue") / "store"
-    context = Context.from_settings(Settings.from_env({}, store=str(store_dir)))
+    context = Context.from_settings(Settings.from_env({}, store=str(store_dir), rate_limit=0))
     load_files(context, [Path(context.settings.data_dir)])
     yield context
     context.store.close()

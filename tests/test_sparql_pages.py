@@ -117,7 +117,8 @@ def test_canned_results_download_in_every_format(client: FlaskClient) -> None:
     turtle = client.get("/queries/related-network/results.turtle")
     assert turtle.mimetype == "text/turtle"
     assert len(Graph().parse(data=turtle.data, format="turtle")) > 10
-    assert client.get("/queries/related-network/results.csv").status_code == 406
+    # A URL naming a format the query's results do not come in names nothing: 404.
+    assert client.get("/queries/related-network/results.csv").status_code == 404
     assert client.get("/queries/related-network/results.png").status_code == 404
 
 

@@ -64,6 +64,37 @@ class Settings:
         "Bearer token that allows SPARQL Update at /sparql and writes to /store; "
         "empty: the service is read-only.",
     )
+    max_queries: int = _setting(
+        4,
+        "Public queries (/sparql, /queries) running at once per web worker process, each in "
+        "its own sandbox process; one more waits at most 1 s for a free slot, then gets 503 "
+        "with Retry-After.",
+    )
+    max_query_length: int = _setting(
+        100000,
+        "Most characters of a SPARQL query; a longer one gets 400 before any engine reads it.",
+    )
+    max_nesting: int = _setting(
+        64,
+        "Deepest nesting of brackets ({, (, [) in a SPARQL query or update, and of objects "
+        "and arrays in a JSON-LD document; deeper input gets 400 (the engine's parsers "
+        "overflow their stack a few thousand levels down).",
+    )
+    max_request_bytes: int = _setting(
+        16 * 1024 * 1024,
+        "Largest request body (queries, updates, Graph Store uploads); larger ones get 413.",
+    )
+    rate_limit: int = _setting(
+        600,
+        "Requests per minute one client address may send to /sparql (bursts up to a tenth "
+        "of it), counted in each web worker process; more get 429 with Retry-After. 0: no "
+        "limit.",
+    )
+    allow_remote: bool = _setting(
+        False,
+        "Allow SERVICE in queries and LOAD in updates, which make the server fetch remote "
+        "URLs; off, they get 400.",
+    )
 
     def __post_init__(self) -> None:
         if not self.base_iri.startswith(("http://", "https://")) or not self.base_iri.endswith("/"):
@@ -76,6 +107,14 @@ class Settings:
             raise SettingsError("KG_WORKERS and KG_THREADS must be at least 1")
         if self.query_timeout < 1 or self.max_rows < 1:
             raise SettingsError("KG_QUERY_TIMEOUT and KG_MAX_ROWS must be at least 1")
+        limits = (self.max_queries, self.max_query_length, self.max_nesting)
+        if min(limits) < 1 or self.max_request_bytes < 1024:
+            raise SettingsError(
+                "KG_MAX_QUERIES, KG_MAX_QUERY_LENGTH and KG_MAX_NESTING must be at least 1, "
+                "KG_MAX_REQUEST_BYTES at least 1024"
+            )
+        if self.rate_limit < 0:
+            raise SettingsError("KG_RATE_LIMIT must be 0 (no limit) or more")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -98,7 +137,14 @@ class Settings:
         return Path(self.ontology_dir) / "shapes.ttl"
 
 
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off", "")
+
+
 def _convert(f: dataclasses.Field[Any], raw: str) -> Any:
+    if f.type in ("bool", bool):
+        if raw.strip().lower() not in (*_TRUE, *_FALSE):
+            raise SettingsError(f"KG_{f.name.upper()} must be true or false, got {raw!r}")
+        return raw.strip().lower() in _TRUE
     if f.type in ("int", int):
         try:
             return int(raw)
@@ -112,6 +158,12 @@ def _convert(f: dataclasses.Field[Any], raw: str) -> Any:
 def describe_settings() -> list[tuple[str, str, str]]:
     """(variable, default, help) for every setting, for docs and `kg settings`."""
     return [
-        (f"KG_{f.name.upper()}", str(f.default), str(f.metadata["help"]))
+        (f"KG_{f.name.upper()}", _shown(f.default), str(f.metadata["help"]))
         for f in dataclasses.fields(Settings)
     ]
+
+
+def _shown(default: object) -> str:
+    if isinstance(default, bool):
+        return "true" if default else "false"
+    return str(default)

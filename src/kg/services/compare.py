@@ -24,7 +24,7 @@ from kg.services.context import Context
 from kg.services.method_values import read_method_values
 
 MIN_METHODS, MAX_METHODS = 2, 8
-METHOD_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,127}$")
+METHOD_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,127}\Z")
 CellKind = TypingLiteral["text", "resource", "years", "source", "list", "count", "empty"]
 
 

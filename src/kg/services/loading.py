@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kg.services.context import Context
+from kg.services.guards import check_json_nesting
 from kg.services.search import refresh_after_write
 from kg.store import FORMAT_SUFFIXES, GraphSource, RdfFormatName
 
@@ -47,6 +48,17 @@ def format_of(path: Path, explicit: RdfFormatName | None = None) -> RdfFormatNam
         raise LoadError(f"{path}: unknown RDF format (known suffixes: {known})") from None
 
 
+def check_parsable(ctx: Context, path: Path, format: RdfFormatName) -> None:
+    """Refuse a JSON-LD file nested deeper than KG_MAX_NESTING before the engine's parser
+    (which dies of a stack overflow a few thousand levels down) sees it."""
+    if format == "jsonld":
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise LoadError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        check_json_nesting(data, ctx.settings.max_nesting, str(path))
+
+
 def load_files(ctx: Context, paths: Iterable[Path], *, with_ontology: bool = True) -> LoadReport:
     """Replace the named graph of every file (graph ``graph/<file stem>``) in one write.
 
@@ -66,9 +78,9 @@ def load_files(ctx: Context, paths: Iterable[Path], *, with_ontology: bool = Tru
         name = path.stem
         if name in sources:
             raise LoadError(f"{path}: two files would load into the same graph {name!r}")
-        sources[name] = GraphSource(
-            ctx.graph_iri(name), path, format_of(path), ctx.settings.base_iri
-        )
+        fmt = format_of(path)
+        check_parsable(ctx, path, fmt)
+        sources[name] = GraphSource(ctx.graph_iri(name), path, fmt, ctx.settings.base_iri)
     before = ctx.store.quad_count()
     ctx.store.replace_graphs(list(sources.values()))
     refresh_after_write(ctx)

@@ -15,6 +15,7 @@ from rdflib.term import Node
 from kg.namespaces import PREFIXES, data_prefixes
 from kg.queries import BindingError, Query, QueryFileError, parse_query_file, query_kind
 from kg.services.context import Context
+from kg.services.guards import Limits, check_sparql
 from kg.store import SelectResult
 
 
@@ -78,7 +79,10 @@ def parse_params(ctx: Context, query: Query, pairs: Sequence[str]) -> dict[str, 
 
 
 def run_query(ctx: Context, query: Query, params: Mapping[str, object]) -> QueryOutcome:
+    """Run a bound query in this process, after the same checks as the endpoint's (nesting,
+    SERVICE and LOAD unless KG_ALLOW_REMOTE); InputRejected when they fail."""
     text = query.bind(params)
+    check_sparql(text, Limits.of(ctx.settings))
     if query.kind == "select":
         return QueryOutcome("select", select=ctx.store.select(text))
     if query.kind == "ask":

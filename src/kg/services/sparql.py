@@ -4,6 +4,9 @@ The web layer turns a request into a :class:`ProtocolRequest` and a
 :class:`ProtocolResponse` back into a response; everything else is here. Queries run in
 killable worker processes (:mod:`kg.store.sandbox`) with the configured timeout and row cap;
 updates and graph writes go through the store's snapshot mechanism and need the write token.
+Every query, update and JSON-LD upload is measured by :mod:`kg.services.guards` before any
+engine reads it; an update is first run on an empty store in a worker, so that one the
+engine cannot survive kills a worker, never the web process.
 """
 
 from __future__ import annotations
@@ -23,15 +26,22 @@ from rdflib.namespace import RDF, RDFS, XSD
 from kg.namespaces import PREFIXES
 from kg.queries import BindingError, Query, UnknownQueryError, _code_only, term_for
 from kg.services.context import Context
+from kg.services.guards import InputRejected, Limits, check_json_nesting, check_sparql
 from kg.services.querying import compact, expand_iri
-from kg.store import QuerySyntaxError, RdfFormatName, RdfSyntaxError, StoreError
+from kg.store import QuerySyntaxError, RdfFormatName, RdfSyntaxError, StoreError, iri_problem
 from kg.store.base import (
     NotAcceptableError,
     QueryDataset,
     ResultKind,
     SerializedResults,
 )
-from kg.store.sandbox import QueryJob, QueryTimeoutError, SandboxPool
+from kg.store.sandbox import (
+    QueryCrashedError,
+    QueryJob,
+    QueryTimeoutError,
+    SandboxBusyError,
+    SandboxPool,
+)
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 FORMATS_NS = Namespace("http://www.w3.org/ns/formats/")
@@ -87,6 +97,9 @@ RDF_UPLOAD_TYPES: dict[str, RdfFormatName] = {
     "text/turtle": "turtle", "application/x-turtle": "turtle", "application/turtle": "turtle",
     "application/n-triples": "nt", "text/plain": "nt", "application/ld+json": "jsonld",
     "application/rdf+xml": "rdfxml",
+}  # fmt: skip
+QUERY_RESULT_KINDS: dict[str, ResultKind] = {
+    "select": "tabular", "ask": "boolean", "construct": "graph", "describe": "graph",
 }  # fmt: skip
 GRAPH_OFFERS = [(m, f) for m, f in OFFERS["graph"] if f != "jsonld" or m != "application/json"]
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -206,8 +219,17 @@ def query_pool(ctx: Context) -> SandboxPool:
     with _POOLS_LOCK:
         pool = _POOLS.get(key)
         if pool is None:
-            pool = _POOLS[key] = SandboxPool(ctx.settings.store, size=ctx.settings.threads)
+            pool = _POOLS[key] = SandboxPool(
+                ctx.settings.store,
+                size=ctx.settings.max_queries,
+                warm=ctx.settings.max_queries,  # every slot started: no query waits for one
+                isolate=not ctx.settings.allow_remote,
+            )
         return pool
+
+
+BUSY_RETRY_AFTER = "2"
+"""Seconds a client refused because every query worker is busy is asked to wait."""
 
 
 def limit_headers(ctx: Context) -> dict[str, str]:
@@ -226,6 +248,7 @@ def run_query(
     base_iri: str | None = None,
 ) -> SerializedResults:
     """Run a query in a worker with the timeout and row cap; ProtocolError on failure."""
+    _guard(ctx, query, update=False)
     job = QueryJob(
         query, dict(formats), dataset, base_iri, ctx.settings.max_rows, dict(PREFIXES)
     )  # fmt: skip
@@ -238,14 +261,30 @@ def run_query(
         raise ProtocolError(
             406, f"This query gives {exc.kind} results, available as: {wanted}"
         ) from None
-    except QueryTimeoutError as exc:
-        raise ProtocolError(
+    except StoreError as exc:
+        raise _sandbox_error(ctx, exc) from None
+
+
+def _guard(ctx: Context, text: str, *, update: bool) -> None:
+    try:
+        check_sparql(text, Limits.of(ctx.settings), update=update)
+    except InputRejected as exc:
+        raise ProtocolError(exc.status, f"Refused: {exc.message}") from None
+
+
+def _sandbox_error(ctx: Context, exc: StoreError) -> ProtocolError:
+    """The status for each way a sandboxed query can fail."""
+    if isinstance(exc, QueryTimeoutError):
+        return ProtocolError(
             503,
             f"{exc}. Queries may run {ctx.settings.query_timeout} s here; "
             "narrow the query or add a LIMIT.",
-        ) from None
-    except StoreError as exc:
-        raise ProtocolError(503, f"The query could not be run: {exc}") from None
+        )
+    if isinstance(exc, SandboxBusyError):
+        return ProtocolError(503, f"{exc}.", {"Retry-After": BUSY_RETRY_AFTER})
+    if isinstance(exc, QueryCrashedError):
+        return ProtocolError(400, f"The request was not run to the end: {exc}.")
+    return ProtocolError(503, f"The query could not be run: {exc}")
 
 
 def syntax_message(message: str) -> str:
@@ -275,6 +314,10 @@ def _iris(params: Mapping[str, Sequence[str]], name: str) -> tuple[str, ...] | N
             term_for("iri", value, name=name)
     except BindingError as exc:
         raise ProtocolError(400, str(exc)) from None
+    for value in values:
+        problem = iri_problem(value)
+        if problem:
+            raise ProtocolError(400, f"{name}: not a valid IRI: {value[:200]!r} ({problem})")
     return tuple(values)
 
 
@@ -344,10 +387,18 @@ def _query(
     dataset = None
     if default is not None or named is not None:
         dataset = QueryDataset(default or (), named or ())
-    formats = result_formats(request.accept, [*params.get("format", []), *params.get("output", [])])
+    asked = [*params.get("format", []), *params.get("output", [])]
+    formats = result_formats(request.accept, asked)
     if not any(formats.values()):
+        if asked:
+            raise ProtocolError(400, f"format={asked[0][:40]!r} names no result format")
         raise ProtocolError(406, "none of the accepted media types can carry query results")
-    result = run_query(ctx, query, formats, dataset=dataset, base_iri=request.endpoint_url)
+    try:
+        result = run_query(ctx, query, formats, dataset=dataset, base_iri=request.endpoint_url)
+    except ProtocolError as exc:
+        if exc.status == 406 and asked:  # a parameter, not the Accept header, asked for it
+            raise ProtocolError(400, f"{exc.message} (not format={asked[0][:40]!r})") from None
+        raise
     headers = {}
     if result.truncated:
         headers["KG-Results-Truncated"] = f"max-rows={ctx.settings.max_rows}"
@@ -371,9 +422,18 @@ def _update(
     ctx: Context, request: ProtocolRequest, update: str, params: Mapping[str, Sequence[str]]
 ) -> ProtocolResponse:
     authorize_write(ctx, request.authorization)
+    _guard(ctx, update, update=True)
     using = _iris(params, "using-graph-uri") or ()
     using_named = _iris(params, "using-named-graph-uri") or ()
     text = with_using(update, using, using_named)
+    try:
+        query_pool(ctx).check_update(
+            text, ctx.settings.query_timeout, base_iri=request.endpoint_url
+        )
+    except QuerySyntaxError as exc:
+        raise ProtocolError(400, f"Update syntax error: {syntax_message(str(exc))}") from None
+    except StoreError as exc:
+        raise _sandbox_error(ctx, exc) from None
     try:
         ctx.store.update(text, base_iri=request.endpoint_url)
     except QuerySyntaxError as exc:
@@ -410,8 +470,8 @@ def with_using(update: str, using: Sequence[str], using_named: Sequence[str]) ->
         if word == "WHERE" and previous != "DELETE":
             inserts.append(match.start())
         previous = word
-    clause = "".join(f" USING <{g}>" for g in using) + "".join(
-        f" USING NAMED <{g}>" for g in using_named
+    clause = "".join(" USING " + term_for("iri", g) for g in using) + "".join(
+        " USING NAMED " + term_for("iri", g) for g in using_named
     )
     for offset in reversed(inserts):
         update = update[:offset] + clause.strip() + "\n" + update[offset:]
@@ -523,7 +583,7 @@ def _store(ctx: Context, request: ProtocolRequest, direct: str | None) -> Protoc
         if not dropped:
             raise ProtocolError(404, f"there is no graph {graph}")
         return ProtocolResponse(204)
-    documents = []
+    documents: list[tuple[bytes, RdfFormatName]] = []
     for media_type, data in request.documents:
         fmt = RDF_UPLOAD_TYPES.get(media_type)
         if fmt is None:
@@ -531,6 +591,11 @@ def _store(ctx: Context, request: ProtocolRequest, direct: str | None) -> Protoc
                 415, f"unsupported RDF media type {media_type[:60] or '(none)'!r}; send one of "
                 + ", ".join(RDF_UPLOAD_TYPES)
             )  # fmt: skip
+        if fmt == "jsonld":
+            try:
+                check_json_nesting(data, ctx.settings.max_nesting, f"document {len(documents) + 1}")
+            except InputRejected as exc:
+                raise ProtocolError(exc.status, f"Refused: {exc.message}") from None
         documents.append((data, fmt))
     try:
         base = graph or request.endpoint_url
@@ -614,7 +679,10 @@ def canned_result(
     """A library query's results as a download in one format (``json``, ``csv``, …)."""
     if fmt not in FORMAT_PARAMETER:
         raise ProtocolError(404, f"unknown result format {fmt[:20]!r}")
-    _, _, text = bind_library_query(ctx, name, raw)
+    query, _, text = bind_library_query(ctx, name, raw)
+    kind = QUERY_RESULT_KINDS.get(query.kind)
+    if kind is None or kind not in FORMAT_PARAMETER[fmt]:
+        raise ProtocolError(404, f"the results of {name} are not available as {fmt}")
     result = run_query(ctx, text, result_formats("", [fmt]))
     headers = {"Content-Disposition": f'inline; filename="{name}.{fmt}"'}
     if result.truncated:

@@ -9,7 +9,7 @@ from pathlib import Path
 from rdflib import Graph
 
 from kg.services.context import Context
-from kg.services.loading import collect_files, format_of
+from kg.services.loading import check_parsable, collect_files, format_of
 from kg.store.rdfio import read_graph
 from kg.validate import ValidationReport, load_shapes, validate_graph
 
@@ -20,7 +20,9 @@ def validate_files(ctx: Context, paths: Iterable[Path]) -> ValidationReport:
     for path in collect_files(paths):
         if path.resolve() == ctx.settings.ontology_path.resolve():
             continue
-        read_graph(path, format_of(path), base_iri=ctx.settings.base_iri, into=data)
+        fmt = format_of(path)
+        check_parsable(ctx, path, fmt)
+        read_graph(path, fmt, base_iri=ctx.settings.base_iri, into=data)
     ontology = read_graph(ctx.settings.ontology_path, "turtle", base_iri=ctx.settings.base_iri)
     return validate_graph(data, shapes=load_shapes(ctx.settings.shapes_path), ontology=ontology)
 

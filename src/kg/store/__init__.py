@@ -13,6 +13,7 @@ from kg.store.base import (
     Store,
     StoreError,
 )
+from kg.store.terms import iri_problem
 
 __all__ = [
     "FORMAT_SUFFIXES",
@@ -23,6 +24,7 @@ __all__ = [
     "SelectResult",
     "Store",
     "StoreError",
+    "iri_problem",
     "open_store",
 ]
 

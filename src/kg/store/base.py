@@ -177,6 +177,16 @@ class Store(ABC):
         """Remove a named graph (or empty the default graph); False if there was none."""
         raise StoreError("this store does not take writes")
 
+    def backup(self, destination: Path) -> str:
+        """Write a consistent copy of the current content into the new directory
+        ``destination``; returns the version copied."""
+        raise StoreError("this store cannot be backed up by kg")
+
+    def restore(self, source: Path) -> str:
+        """Publish the content of a backup as the store's new version, all at once (readers
+        see the old content or the restored one); returns the new version."""
+        raise StoreError("this store cannot be restored by kg")
+
     @abstractmethod
     def quad_count(self) -> int: ...
 

@@ -12,6 +12,11 @@ the copy, flushes and closes it, and only then points ``current`` at it. Readers
 snapshots read-only and never see a half-done write; a crash or SIGKILL at any moment
 leaves ``current`` on the old, complete snapshot. A published snapshot is never opened
 for writing again (RocksDB does not allow a read-only open beside a writer).
+
+A backup is a RocksDB checkpoint of the current snapshot (hard links on the same file
+system, copies elsewhere), taken under a shared lock so that no write prunes the snapshot
+meanwhile; it is itself a pyoxigraph database (``oxigraph serve --location`` opens it). A
+restore checkpoints the backup into a new snapshot and publishes it like any write.
 """
 
 from __future__ import annotations
@@ -345,9 +350,43 @@ class EmbeddedStore(Store):
                 store.clear_graph(name)
         return True
 
+    def backup(self, destination: Path) -> str:
+        destination = Path(destination)
+        if destination.exists():
+            raise StoreError(f"{destination} already exists; give the backup a new directory")
+        if not destination.parent.is_dir():
+            raise StoreError(f"{destination.parent} is not a directory")
+        self.path.mkdir(parents=True, exist_ok=True)
+        with open(self.path / "write.lock", "w") as lock_file:
+            fcntl.flock(lock_file, fcntl.LOCK_SH)  # writers wait: nothing is pruned meanwhile
+            name = self.version()
+            if name == "empty":
+                raise StoreError(f"the store {self.path} is empty: nothing to back up")
+            try:
+                ox.Store.read_only(str(self.path / "snapshots" / name)).backup(str(destination))
+            except (OSError, RuntimeError) as exc:
+                shutil.rmtree(destination, ignore_errors=True)
+                raise StoreError(f"cannot write the backup to {destination}: {exc}") from exc
+        return name
+
+    def restore(self, source: Path) -> str:
+        source = Path(source)
+        if (source / "current").is_symlink():  # a whole kg store directory: its current one
+            source = (source / "current").resolve()
+        if not source.is_dir():
+            raise StoreError(f"{source}: no such backup directory")
+        try:
+            ox.Store.read_only(str(source))
+        except (OSError, RuntimeError) as exc:  # RuntimeError: RocksDB reports corruption
+            raise StoreError(f"{source} is not a store backup (kg backup): {exc}") from None
+        with self._writable(copy_from=source):
+            pass
+        return self.version()
+
     @contextmanager
-    def _writable(self) -> Iterator[ox.Store]:
-        """A fresh snapshot to change; published only if the block ends without error."""
+    def _writable(self, *, copy_from: Path | None = None) -> Iterator[ox.Store]:
+        """A fresh snapshot to change (a copy of the current one, or of ``copy_from``);
+        published only if the block ends without error."""
         snapshots = self.path / "snapshots"
         snapshots.mkdir(parents=True, exist_ok=True)
         with open(self.path / "write.lock", "w") as lock_file:
@@ -357,7 +396,9 @@ class EmbeddedStore(Store):
             number = int(current) + 1 if current != "empty" else 1
             new_name = f"{number:08d}"
             new_dir = snapshots / new_name
-            if current != "empty":
+            if copy_from is not None:
+                ox.Store.read_only(str(copy_from)).backup(str(new_dir))
+            elif current != "empty":
                 ox.Store.read_only(str(snapshots / current)).backup(str(new_dir))
             store = ox.Store(str(new_dir))
             try:

@@ -8,6 +8,17 @@ read them — compute and serialize the whole answer, and send it back in one me
 the deadline the worker gets SIGKILL and the caller an error; it never sees part of an
 answer. A pool keeps idle workers warm and replaces killed ones in the background.
 
+At most ``size`` queries run at once; a query that finds every worker busy waits a moment
+(``busy_wait``) and is then refused (SandboxBusyError), so that a burst of expensive
+queries cannot queue up behind each other until all of them time out. A worker that dies
+while it runs a query (SIGSEGV in the engine's parser, the memory limit) takes only that
+query with it: the caller gets QueryCrashedError, the pool starts a new worker.
+
+Workers cannot fetch anything: each moves itself into a network namespace of its own (no
+interfaces but a loopback that is down) before it opens the store, where the kernel
+allows that (root, or unprivileged user namespaces); the service refuses SERVICE and LOAD
+before a query gets here in any case (kg.services.guards).
+
 Messages on the worker's stdin and stdout are pickles with an 8-byte length prefix;
 both ends are this module, started by this module, so pickle is safe here.
 """
@@ -45,6 +56,14 @@ class QueryTimeoutError(StoreError):
     """The query did not finish before its deadline; its worker was killed."""
 
 
+class SandboxBusyError(StoreError):
+    """Every query worker stayed busy while the query waited for one."""
+
+
+class QueryCrashedError(StoreError):
+    """The worker died while it ran the query (a crash in the engine, the memory limit)."""
+
+
 @dataclass(frozen=True)
 class QueryJob:
     query: str
@@ -53,6 +72,14 @@ class QueryJob:
     base_iri: str | None = None
     max_rows: int | None = None
     prefixes: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class UpdateCheck:
+    """Run an update on an empty in-memory store: does the engine parse it without dying?"""
+
+    update: str
+    base_iri: str | None = None
 
 
 _HEADER = 8
@@ -67,9 +94,10 @@ def _write_message(stream: IO[bytes], message: object) -> None:
 
 
 class _Worker:
-    def __init__(self, store_path: Path) -> None:
+    def __init__(self, store_path: Path, *, isolate: bool) -> None:
+        flags = ["--isolate-network"] if isolate else []
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "kg.store.sandbox", str(store_path)],
+            [sys.executable, "-m", "kg.store.sandbox", str(store_path), *flags],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
@@ -78,7 +106,7 @@ class _Worker:
         self.stdin: IO[bytes] = self.process.stdin
         self.fd = self.process.stdout.fileno()
 
-    def ask(self, job: QueryJob, deadline: float) -> Any:
+    def ask(self, job: QueryJob | UpdateCheck, deadline: float) -> Any:
         """Send a job and wait for its answer until ``deadline`` (time.monotonic)."""
         _write_message(self.stdin, job)
         size = int.from_bytes(self._read(_HEADER, deadline), "big")
@@ -93,10 +121,22 @@ class _Worker:
                 raise QueryTimeoutError("deadline")
             chunk = os.read(self.fd, min(missing, 1 << 20))
             if not chunk:
-                raise StoreError("the query worker stopped unexpectedly")
+                raise QueryCrashedError(self._how_it_ended())
             chunks.append(chunk)
             missing -= len(chunk)
         return b"".join(chunks)
+
+    def _how_it_ended(self) -> str:
+        try:
+            code = self.process.wait(timeout=1)
+        except subprocess.TimeoutExpired:
+            return "it closed its output"
+        if code < 0:
+            try:
+                return f"killed by {signal.Signals(-code).name}"
+            except ValueError:
+                return f"killed by signal {-code}"
+        return f"exit status {code}"
 
     def kill(self) -> None:
         """SIGKILL, then reap in the background so the caller can answer at once."""
@@ -117,25 +157,49 @@ class _Worker:
 
 
 class SandboxPool:
-    """Up to ``size`` query workers on the store at ``store_path``."""
+    """Up to ``size`` query workers on the store at ``store_path``, ``warm`` of them kept
+    idle and ready when possible; a query waits at most ``busy_wait`` seconds for a worker
+    when all ``size`` are busy. ``isolate``: workers cut themselves off the network."""
 
-    def __init__(self, store_path: Path | str, *, size: int, warm: int = 2) -> None:
+    def __init__(
+        self,
+        store_path: Path | str,
+        *,
+        size: int,
+        warm: int = 2,
+        busy_wait: float = 1.0,
+        isolate: bool = True,
+    ) -> None:
         self.store_path = Path(store_path)
         self.size = max(1, size)
+        self.warm = min(max(0, warm), self.size)
+        self.busy_wait = busy_wait
+        self.isolate = isolate
         self._idle: list[_Worker] = []
         self._count = 0
         self._starting = 0
         self._closed = False
         self._cond = threading.Condition()
         _POOLS.add(self)
-        for _ in range(min(warm, self.size)):
-            self._spawn_spare()
+        with self._cond:
+            self._replenish()
 
     def run(self, job: QueryJob, timeout: float) -> SerializedResults:
         """The serialized answer, or QueryTimeoutError once ``timeout`` seconds have passed
-        (waiting for a free worker included); QuerySyntaxError, NotAcceptableError as the
+        (waiting for a free worker included); SandboxBusyError when every worker stays busy;
+        QueryCrashedError when the worker dies; QuerySyntaxError, NotAcceptableError as the
         store raises them.
         """
+        payload = self._ask(job, timeout)
+        assert isinstance(payload, SerializedResults)
+        return payload
+
+    def check_update(self, update: str, timeout: float, *, base_iri: str | None = None) -> None:
+        """Parse and run ``update`` on an empty in-memory store in a worker, so that an
+        update that crashes the engine crashes a worker, not the caller; raises as run()."""
+        self._ask(UpdateCheck(update, base_iri), timeout)
+
+    def _ask(self, job: QueryJob | UpdateCheck, timeout: float) -> object:
         deadline = time.monotonic() + timeout
         worker = self._acquire(deadline)
         try:
@@ -145,15 +209,18 @@ class SandboxPool:
             raise QueryTimeoutError(
                 f"the query did not finish within {timeout:g} s and was stopped"
             ) from None
-        except (OSError, EOFError, pickle.UnpicklingError, StoreError):
+        except QueryCrashedError as exc:
             self._discard(worker)
-            raise StoreError(
-                "the query stopped unexpectedly; a query may use at most "
+            raise QueryCrashedError(
+                f"the query engine stopped while running this request ({exc}); it may nest "
+                "too deeply, be too large, or need more than "
                 f"{WORKER_MEMORY_LIMIT >> 30} GiB of memory"
             ) from None
+        except (OSError, EOFError, pickle.UnpicklingError, StoreError):
+            self._discard(worker)
+            raise StoreError("the query worker failed; try again") from None
         self._release(worker)
         if status == "ok":
-            assert isinstance(payload, SerializedResults)
             return payload
         if status == "syntax":
             raise QuerySyntaxError(payload)
@@ -162,20 +229,30 @@ class SandboxPool:
         raise StoreError(str(payload))
 
     def _acquire(self, deadline: float) -> _Worker:
+        busy_until = min(deadline, time.monotonic() + self.busy_wait)
         with self._cond:
-            while not self._idle and (self._count >= self.size or self._starting):
-                remaining = deadline - time.monotonic()
+            while not self._idle:
+                if self._starting:  # a worker is on its way: wait for it, up to the deadline
+                    limit, busy = deadline, False
+                elif self._count < self.size:
+                    break  # start one here
+                else:
+                    limit, busy = busy_until, True
+                remaining = limit - time.monotonic()
                 if remaining <= 0:
-                    raise QueryTimeoutError("every query worker is busy; try again later")
+                    if busy:
+                        raise SandboxBusyError(
+                            f"all {self.size} query workers are busy; try again in a moment"
+                        )
+                    raise QueryTimeoutError("no query worker became free in time")
                 self._cond.wait(remaining)
             if self._idle:
                 worker = self._idle.pop()
-                if not self._idle and self._count < self.size:
-                    self._spawn_spare()
+                self._replenish()
                 return worker
             self._count += 1
         try:
-            return _Worker(self.store_path)
+            return _Worker(self.store_path, isolate=self.isolate)
         except OSError as exc:
             with self._cond:
                 self._count -= 1
@@ -195,8 +272,16 @@ class SandboxPool:
         with self._cond:
             self._count -= 1
             self._cond.notify()
-            if not self._closed and not self._idle and self._count < self.size:
-                self._spawn_spare()
+            self._replenish()
+
+    def _replenish(self) -> None:
+        """Start spares until ``warm`` are idle or starting (call with the lock held)."""
+        while (
+            not self._closed
+            and len(self._idle) + self._starting < self.warm
+            and self._count < self.size
+        ):
+            self._spawn_spare()
 
     def _spawn_spare(self) -> None:
         """Start a worker in the background (call with the lock held)."""
@@ -206,7 +291,7 @@ class SandboxPool:
 
     def _start_spare(self) -> None:
         try:
-            worker = _Worker(self.store_path)
+            worker: _Worker | None = _Worker(self.store_path, isolate=self.isolate)
         except OSError:
             worker = None
         with self._cond:
@@ -248,6 +333,30 @@ def _die_with_parent() -> None:
         pass
 
 
+CLONE_NEWUSER, CLONE_NEWNET = 0x10000000, 0x40000000
+
+
+def _isolate_network() -> bool:
+    """Linux: enter a new network namespace (as root directly, else inside a new user
+    namespace that maps our own user and group); True when this process has no network."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.unshare(CLONE_NEWNET) == 0:
+            return True
+        uid, gid = os.getuid(), os.getgid()
+        if libc.unshare(CLONE_NEWUSER | CLONE_NEWNET) != 0:
+            return False
+    except (OSError, AttributeError):
+        return False
+    for name, line in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"),
+                       ("gid_map", f"{gid} {gid} 1")):  # fmt: skip
+        try:
+            Path(f"/proc/self/{name}").write_text(line)
+        except OSError:
+            pass
+    return True
+
+
 def _limit_memory() -> None:
     """Cap the worker's address space: a runaway query fails here instead of swapping."""
     try:
@@ -256,12 +365,17 @@ def _limit_memory() -> None:
         pass
 
 
-def _serve(store_path: str) -> None:
-    from kg.store.embedded import EmbeddedStore
-
+def _serve(store_path: str, *, isolate: bool) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent()
+    if isolate and not _isolate_network():
+        print("kg.store.sandbox: no network namespace for this worker", file=sys.stderr)
     _limit_memory()
+
+    import pyoxigraph
+
+    from kg.store.embedded import EmbeddedStore
+
     output = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # stray prints go to stderr, never into the message stream
     source = sys.stdin.buffer
@@ -271,9 +385,13 @@ def _serve(store_path: str) -> None:
         if len(header) < _HEADER:
             return
         job = pickle.loads(source.read(int.from_bytes(header, "big")))
-        assert isinstance(job, QueryJob)
+        assert isinstance(job, QueryJob | UpdateCheck)
         answer: tuple[str, object]
         try:
+            if isinstance(job, UpdateCheck):
+                pyoxigraph.Store().update(job.update, base_iri=job.base_iri)
+                _write_message(output, ("ok", None))
+                continue
             answer = (
                 "ok",
                 store.query_serialized(
@@ -285,7 +403,7 @@ def _serve(store_path: str) -> None:
                     prefixes=job.prefixes,
                 ),
             )
-        except QuerySyntaxError as exc:
+        except (QuerySyntaxError, SyntaxError) as exc:
             answer = ("syntax", str(exc))
         except NotAcceptableError as exc:
             answer = ("not-acceptable", exc.kind)
@@ -298,4 +416,4 @@ if __name__ == "__main__":
     # Run the imported module's _serve, so pickled jobs name the same classes.
     from kg.store import sandbox
 
-    sandbox._serve(sys.argv[1])
+    sandbox._serve(sys.argv[1], isolate="--isolate-network" in sys.argv[2:])

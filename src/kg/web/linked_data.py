@@ -37,8 +37,8 @@ from kg.web.i18n import ui_language
 
 blueprint = Blueprint("linked_data", __name__)
 
-_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_~-]{0,199}$")
-_GRAPH_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.~/-]{0,299}$")
+_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_~-]{0,199}\Z")
+_GRAPH_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.~/-]{0,299}\Z")
 _first_seen: dict[str, datetime] = {}
 _seen_lock = threading.Lock()
 RESOURCE_KINDS = "person,source,field,family,scheme,method"
@@ -92,6 +92,8 @@ def _negotiate(offered: tuple[str, ...], suffix: str | None) -> str:
     try:
         return negotiate(request.headers.get("Accept"), offered, suffix=suffix)
     except NotAcceptable as exc:
+        if suffix is not None:  # the URL names a representation that does not exist
+            abort(404, description=_("Unknown download format."))
         abort(406, description=_("Cannot give any of the types you accept. Available: %(types)s.",
                                  types=", ".join(REPRESENTATIONS[n].media_type
                                                  for n in exc.offered)))  # fmt: skip

@@ -33,7 +33,7 @@ from kg.web.context import services
 from kg.web.i18n import ui_language
 
 blueprint = Blueprint("browse", __name__)
-_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
+_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}\Z")
 KINDS_BY_PATH = {"fields": "field", "families": "family"}
 
 

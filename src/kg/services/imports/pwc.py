@@ -82,6 +82,8 @@ def parse_pwc(path: Path, graph: str, text: str) -> ParsedFile:
         raise ImportFailed(
             f"{path}:{exc.lineno}:{exc.colno}: not valid JSON ({exc.msg}); truncated?"
         ) from None
+    except RecursionError:
+        raise ImportFailed(f"{path}: JSON nested too deeply to be a table of records") from None
     if not isinstance(data, list):
         raise ImportFailed(f"{path}: expected a JSON array of method records")
     records: list[MethodRecord] = []

@@ -469,6 +469,8 @@ def _json_rows(path: Path, text: str) -> tuple[Iterator[tuple[Where, Row]], list
         raise ImportFailed(
             f"{path}:{exc.lineno}:{exc.colno}: not valid JSON ({exc.msg}); truncated?"
         ) from None
+    except RecursionError:
+        raise ImportFailed(f"{path}: JSON nested too deeply to be a table of records") from None
     if not isinstance(data, list):
         raise ImportFailed(f"{path}: expected a JSON array of objects (one per method)")
     columns: dict[str, None] = {}

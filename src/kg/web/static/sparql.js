@@ -24,6 +24,10 @@
   function show(text) { yasgui.getTab().setQuery(text); }
   show(config.query || blank);
 
+  // The examples form only picks a query; it is never submitted (no inline handler: CSP).
+  document.querySelector("form.examples").addEventListener("submit", function (event) {
+    event.preventDefault();
+  });
   var select = document.getElementById("example");
   select.addEventListener("change", function () {
     if (select.value && examples[select.value]) { show(examples[select.value]); }
