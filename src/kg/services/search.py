@@ -82,13 +82,14 @@ _slots_lock = threading.Lock()
 
 
 def _slot(ctx: Context) -> _Slot:
-    key = str(Path(ctx.settings.store).resolve())
+    key = str(ctx.settings.search_path.resolve())
     with _slots_lock:
         return _slots.setdefault(key, _Slot())
 
 
 def index_dir(ctx: Context) -> Path:
-    return Path(ctx.settings.store) / SEARCH_DIR
+    """``KG_SEARCH_DIR``: by default ``KG_STORE/search`` (embedded) or ``var/search`` (remote)."""
+    return ctx.settings.search_path
 
 
 def index_path(ctx: Context, version: str) -> Path:

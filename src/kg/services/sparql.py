@@ -16,6 +16,7 @@ import threading
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
 
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, RDFS, XSD
@@ -200,8 +201,16 @@ _POOLS: dict[tuple[str, int], SandboxPool] = {}
 _POOLS_LOCK = threading.Lock()
 
 
-def query_pool(ctx: Context) -> SandboxPool:
-    """This process's pool of query workers on the context's store."""
+@runtime_checkable
+class QueryRunner(Protocol):
+    def run(self, job: QueryJob, timeout: float) -> SerializedResults: ...
+
+
+def query_pool(ctx: Context) -> QueryRunner:
+    """What runs public queries with their time limit: on the embedded store, this
+    process's pool of query workers; a remote store runs them on its engine itself."""
+    if isinstance(ctx.store, QueryRunner):
+        return ctx.store
     key = (os.path.abspath(ctx.settings.store), os.getpid())
     with _POOLS_LOCK:
         pool = _POOLS.get(key)

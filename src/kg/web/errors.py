@@ -8,6 +8,8 @@ import uuid
 from flask import Flask, render_template
 from werkzeug.exceptions import HTTPException
 
+from kg.store import StoreError
+
 log = logging.getLogger("kg.web")
 
 
@@ -18,6 +20,21 @@ def init_app(app: Flask) -> None:
         return render_template(
             "error.html", status=status, title=exc.name, message=exc.description, request_id=None
         ), status
+
+    @app.errorhandler(StoreError)
+    def store_unavailable(exc: StoreError) -> tuple[str, int, dict[str, str]]:
+        log.warning("store error: %s", exc)
+        return (
+            render_template(
+                "error.html",
+                status=503,
+                title="Service unavailable",
+                message=f"The catalogue's store cannot answer right now: {exc}",
+                request_id=None,
+            ),
+            503,
+            {"Retry-After": "10"},
+        )
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> tuple[str, int]:
