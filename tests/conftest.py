@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 from kg.config import PROJECT_ROOT, Settings
 from kg.services.context import Context
 from kg.services.loading import load_files
+from tests.backends import BACKENDS, Backend, start_oxigraph, start_virtuoso
 
 SHARED = PROJECT_ROOT.parent / "shared"
 
@@ -68,3 +69,49 @@ def app(catalogue_ctx: Context) -> Flask:
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
+
+
+# --- the store backends (tests/backends.py) ----------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
+    backend = start_oxigraph(tmp_path_factory.mktemp("oxigraph"))
+    yield backend
+    backend.stop()
+
+
+@pytest.fixture(scope="session")
+def virtuoso_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
+    backend = start_virtuoso(tmp_path_factory.mktemp("virtuoso"))
+    yield backend
+    backend.stop()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> Backend:
+    """Each store backend in turn; servers start on first use, once per session."""
+    if request.param == "embedded":
+        return Backend("embedded")
+    server = request.getfixturevalue(f"{request.param}_server")
+    assert isinstance(server, Backend)
+    return server
+
+
+@pytest.fixture
+def store_ctx(backend: Backend, tmp_path: Path) -> Iterator[Context]:
+    """An empty store of its own on each backend (on a server: its own base IRI)."""
+    context = Context.from_settings(backend.settings(tmp_path))
+    yield context
+    context.store.close()
+
+
+@pytest.fixture(scope="session")
+def backend_catalogue(backend: Backend, tmp_path_factory: pytest.TempPathFactory) -> Context:
+    """The curated catalogue loaded into each backend, with the standard base IRI. Read-only!"""
+    settings = backend.settings(
+        tmp_path_factory.mktemp(f"catalogue-{backend.name}"), base_iri=Settings().base_iri
+    )
+    context = Context.from_settings(settings)
+    load_files(context, [Path(context.settings.data_dir)])
+    return context

@@ -378,8 +378,10 @@ class RemoteStore(Store):
     # --- writing --------------------------------------------------------------------------------
 
     def replace_graphs(self, sources: Sequence[GraphSource], *, drop: Sequence[str] = ()) -> None:
-        uploads = [parse_source(source) for source in sources]  # all parsed before any is sent
+        uploads: list[Upload] = []
         try:
+            for source in sources:  # every document parsed (and so checked) before any is sent
+                uploads.append(parse_source(source))
             self._publish(
                 uploads,
                 clear=[*(u.graph for u in uploads), *drop],
