@@ -116,21 +116,27 @@ class Engine:
 
     def __init__(self, config: EngineConfig) -> None:
         self.config = config
-        handlers: list[urllib.request.BaseHandler] = []
+        self._passwords: urllib.request.HTTPPasswordMgrWithDefaultRealm | None = None
         self._authorization: str | None = None
         if config.password:
             if config.auth == "digest":
-                passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+                self._passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
                 for url in {config.query_url, config.update_url, config.graph_store_url}:
                     if url:
-                        passwords.add_password(None, url, config.user, config.password)
-                handlers.append(urllib.request.HTTPDigestAuthHandler(passwords))
+                        self._passwords.add_password(None, url, config.user, config.password)
             elif config.auth == "bearer":
                 self._authorization = f"Bearer {config.password}"
             else:
                 pair = f"{config.user}:{config.password}".encode()
                 self._authorization = "Basic " + base64.b64encode(pair).decode("ascii")
-        self._opener = urllib.request.build_opener(*handlers)
+        self._plain = urllib.request.build_opener()
+
+    def _opener(self) -> urllib.request.OpenerDirector:
+        """urllib's Digest handler keeps per-exchange state (a retry counter that an error
+        response never resets), so each request gets its own; the others share one."""
+        if self._passwords is None:
+            return self._plain
+        return urllib.request.build_opener(urllib.request.HTTPDigestAuthHandler(self._passwords))
 
     # --- sending ----------------------------------------------------------------------------
 
@@ -146,7 +152,8 @@ class Engine:
         attempt = 0
         while True:
             try:
-                return cast(http.client.HTTPResponse, self._opener.open(request, timeout=timeout))
+                opener = self._opener()
+                return cast(http.client.HTTPResponse, opener.open(request, timeout=timeout))
             except urllib.error.HTTPError as exc:
                 if exc.code == 503 and idempotent and attempt < self.config.retries:
                     exc.close()

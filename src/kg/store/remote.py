@@ -35,7 +35,7 @@ import pyoxigraph as ox
 from rdflib import Graph
 
 from kg.config import PROJECT_ROOT, Settings
-from kg.queries import QueryLibrary, with_base
+from kg.queries import QueryFileError, QueryLibrary, query_kind, with_base
 from kg.store.base import (
     QUAD_FORMATS,
     GraphSource,
@@ -259,7 +259,7 @@ class RemoteStore(Store):
         deadline = None if timeout is None else time.monotonic() + timeout
         text = query if base_iri is None else with_base(query, base_iri)
         with self.engine.query(
-            text, ANY_RESULT, parameters=self._dataset(dataset), timeout=timeout
+            text, _accept_for(query), parameters=self._dataset(dataset), timeout=timeout
         ) as response:
             if response.content_type in JSON_RESULTS:
                 return self._serialize_solutions(response, formats, max_rows, deadline)
@@ -489,6 +489,16 @@ class RemoteStore(Store):
 
     def close(self) -> None:
         self._forget_metadata()
+
+
+def _accept_for(query: str) -> str:
+    """What to ask for: RDF for CONSTRUCT and DESCRIBE (Virtuoso would otherwise send their
+    triples as SPARQL JSON bindings), SPARQL JSON results for the others."""
+    try:
+        kind = query_kind(query)
+    except QueryFileError:
+        return ANY_RESULT
+    return GRAPH_RESULT if kind in ("construct", "describe") else ANY_RESULT
 
 
 def _chunk(values: Sequence[str], none: str) -> list[str]:

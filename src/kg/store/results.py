@@ -23,6 +23,8 @@ from rdflib.term import Node
 from kg.store.base import StoreError
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
+_BOOLEANS = {"1": "true", "0": "false"}
 RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 _CHUNK = 1 << 16
 _BLANK_LABEL = re.compile(r"^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_-])?$")
@@ -181,7 +183,8 @@ def blank_label(value: str) -> str:
 
 def normal_term(term: Any) -> JsonTerm:
     """A SPARQL JSON term as SPARQL 1.1 writes it: ``literal`` with ``xml:lang`` or a
-    ``datatype`` other than xsd:string, valid blank node labels."""
+    ``datatype`` other than xsd:string, booleans in their canonical form, valid blank node
+    labels."""
     if not isinstance(term, dict) or "type" not in term:
         raise MalformedResults(f"not a SPARQL JSON term: {str(term)[:80]!r}")
     kind = term["type"]
@@ -197,6 +200,8 @@ def normal_term(term: Any) -> JsonTerm:
             out["xml:lang"] = str(lang)
         elif datatype and datatype not in (XSD_STRING, RDF_LANGSTRING):
             out["datatype"] = str(datatype)
+            if datatype == XSD_BOOLEAN:  # Virtuoso writes computed booleans as 1 and 0
+                out["value"] = _BOOLEANS.get(out["value"], out["value"])
         return out
     if kind == "triple":
         value = term["value"]
