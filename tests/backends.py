@@ -3,7 +3,8 @@ Oxigraph server and Virtuoso 7, each server started once per session on 127.0.0.
 ports, a temporary directory) and stopped by its PID.
 
 A missing server binary skips the tests that need it locally and fails them in CI
-(``CI=true``), which must run every backend.
+(``CI=true``), which must run every backend. ``benchmarks/remote_backends.py`` starts the
+servers the same way.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import urllib.request
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, NoReturn
 
 import pytest
 
@@ -39,11 +40,21 @@ VIRTUOSO_QUERY_SECONDS = 30
 OXIGRAPH_QUERY_SECONDS = 30
 
 
+class BackendMissing(RuntimeError):
+    """A server binary is not installed."""
+
+
 def missing(what: str) -> None:
+    raise BackendMissing(
+        f"{what} is not installed (scripts/install-system-packages.sh, make install)"
+    )
+
+
+def skip_or_fail(exc: BackendMissing) -> NoReturn:
     """Skip (locally) or fail (in CI) a test whose backend is not installed."""
     if os.environ.get("CI") == "true":
-        pytest.fail(f"{what} is missing, and CI must run every backend")
-    pytest.skip(f"{what} is not installed (scripts/install-system-packages.sh, make install)")
+        pytest.fail(f"{exc}, and CI must run every backend")
+    pytest.skip(str(exc))
 
 
 @dataclass
@@ -118,6 +129,7 @@ def start_oxigraph(directory: Path) -> Backend:
         missing("the Oxigraph server (PyPI package `oxigraph`)")
     assert binary is not None
     port = free_port()
+    directory.mkdir(parents=True, exist_ok=True)
     log = directory / "oxigraph.log"
     output = log.open("wb")
     process = subprocess.Popen(
@@ -139,8 +151,11 @@ def start_oxigraph(directory: Path) -> Backend:
     )
 
 
-def virtuoso_ini(template: str, directory: Path, sql_port: int, http_port: int) -> str:
-    """Debian's virtuoso.ini with its files in ``directory`` and loopback ports."""
+def virtuoso_ini(
+    template: str, directory: Path, sql_port: int, http_port: int, *, max_rows: int | None = None
+) -> str:
+    """Debian's virtuoso.ini with its files in ``directory`` and loopback ports (and, with
+    ``max_rows``, another cap on result rows than Debian's 10,000)."""
     values = {
         ("Database", "DatabaseFile"): directory / "virtuoso.db",
         ("Database", "ErrorLogFile"): directory / "virtuoso.log",
@@ -157,6 +172,8 @@ def virtuoso_ini(template: str, directory: Path, sql_port: int, http_port: int) 
         ("HTTPServer", "ServerRoot"): directory / "vsp",
         ("SPARQL", "MaxQueryExecutionTime"): str(VIRTUOSO_QUERY_SECONDS),
     }
+    if max_rows is not None:
+        values[("SPARQL", "ResultSetMaxRows")] = str(max_rows)
     section = ""
     lines = []
     for line in template.splitlines():
@@ -173,7 +190,7 @@ def virtuoso_ini(template: str, directory: Path, sql_port: int, http_port: int) 
     return "\n".join(lines) + "\n"
 
 
-def start_virtuoso(directory: Path) -> Backend:
+def start_virtuoso(directory: Path, *, max_rows: int | None = None) -> Backend:
     binary = shutil.which("virtuoso-t")
     template = next((p for p in VIRTUOSO_INI if p.exists()), None)
     if binary is None or template is None:
@@ -182,7 +199,8 @@ def start_virtuoso(directory: Path) -> Backend:
     (directory / "vsp").mkdir(parents=True, exist_ok=True)
     http_port = free_port()
     ini = directory / "virtuoso.ini"
-    ini.write_text(virtuoso_ini(template.read_text(), directory, free_port(), http_port))
+    text = virtuoso_ini(template.read_text(), directory, free_port(), http_port, max_rows=max_rows)
+    ini.write_text(text)
     log = directory / "virtuoso.out"
     output = log.open("wb")
     process = subprocess.Popen(

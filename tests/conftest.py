@@ -13,7 +13,14 @@ from flask.testing import FlaskClient
 from kg.config import PROJECT_ROOT, Settings
 from kg.services.context import Context
 from kg.services.loading import load_files
-from tests.backends import BACKENDS, Backend, start_oxigraph, start_virtuoso
+from tests.backends import (
+    BACKENDS,
+    Backend,
+    BackendMissing,
+    skip_or_fail,
+    start_oxigraph,
+    start_virtuoso,
+)
 
 SHARED = PROJECT_ROOT.parent / "shared"
 
@@ -76,14 +83,20 @@ def client(app: Flask) -> FlaskClient:
 
 @pytest.fixture(scope="session")
 def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
-    backend = start_oxigraph(tmp_path_factory.mktemp("oxigraph"))
+    try:
+        backend = start_oxigraph(tmp_path_factory.mktemp("oxigraph"))
+    except BackendMissing as exc:
+        skip_or_fail(exc)
     yield backend
     backend.stop()
 
 
 @pytest.fixture(scope="session")
 def virtuoso_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
-    backend = start_virtuoso(tmp_path_factory.mktemp("virtuoso"))
+    try:
+        backend = start_virtuoso(tmp_path_factory.mktemp("virtuoso"))
+    except BackendMissing as exc:
+        skip_or_fail(exc)
     yield backend
     backend.stop()
 

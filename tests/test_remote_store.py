@@ -284,3 +284,26 @@ def test_a_store_url_needs_no_directory_and_keeps_its_search_index_apart() -> No
     assert urllib.parse.urlparse(settings.store).scheme == "https"
     with pytest.raises(ValueError, match="KG_STORE_AUTH"):
         Settings.from_env({}, store="https://engine.example/sparql", store_auth="kerberos")
+
+
+def test_reindex_adopts_bulk_loaded_graphs_and_takes_a_new_version(
+    remote: Backend, tmp_path: Path
+) -> None:
+    from kg.services.search import reindex, search
+
+    ctx = Context.from_settings(remote.settings(tmp_path))
+    load_files(ctx, [write(tmp_path / "lab.ttl", LAB)])
+    version = ctx.store.version()
+    bulk = ctx.graph_iri("bulk")
+    method = f"{ctx.settings.base_iri}method/zeta"
+    data = (
+        f"<{method}> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> "
+        "<https://w3id.org/rmkg/ontology#Method> .\n"
+        f'<{method}> <http://www.w3.org/2004/02/skos/core#prefLabel> "Zeta Sampler"@en .\n'
+    )
+    ctx.store.engine.post_graph(bulk, data.encode())  # type: ignore[attr-defined]
+    assert bulk not in ctx.store.named_graphs()  # behind kg's back: not seen
+    report, adopted = reindex(ctx, adopt=True)
+    assert adopted == [bulk] and bulk in ctx.store.named_graphs()
+    assert report is not None and report.version == ctx.store.version() != version
+    assert [hit.id for hit in search(ctx, "zeta sampler").hits] == ["zeta"]

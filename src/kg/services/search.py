@@ -127,6 +127,15 @@ def build_index(ctx: Context, *, force: bool = False) -> BuildReport | None:
     return report
 
 
+def reindex(ctx: Context, *, adopt: bool = False) -> tuple[BuildReport | None, list[str]]:
+    """Rebuild the index after changes kg did not make: a remote store first takes a new
+    version (every process then rebuilds its index) and, with ``adopt``, takes the engine's
+    graphs under ``<KG_BASE_IRI>graph/`` as kg's (after a bulk load). Returns the report and
+    the graphs adopted."""
+    adopted = ctx.store.mark_changed(adopt_prefix=ctx.graph_iri("") if adopt else None)
+    return build_index(ctx, force=True), adopted
+
+
 def refresh_after_write(ctx: Context) -> BuildReport | None:
     """Index the snapshot a write has just published. A failure is logged, not raised: the
     write stands, and the index is built on first use."""

@@ -177,6 +177,14 @@ class Store(ABC):
         """Remove a named graph (or empty the default graph); False if there was none."""
         raise StoreError("this store does not take writes")
 
+    def mark_changed(self, *, adopt_prefix: str | None = None) -> list[str]:
+        """Record that the content changed outside kg (a bulk loader, an update sent to the
+        engine itself): a remote store takes a new version, so that every process's caches
+        and search indexes follow, and with ``adopt_prefix`` also takes the engine's graphs
+        whose names start with it as its own. Returns the graphs it adopted. The embedded
+        store's snapshots only change through kg: nothing to do."""
+        return []
+
     @abstractmethod
     def quad_count(self) -> int: ...
 

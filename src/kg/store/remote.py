@@ -430,6 +430,18 @@ class RemoteStore(Store):
         emptied = sorted(g for g in known - after if g != self.default_graph)
         self._publish([], clear=[], register=created, forget=emptied)
 
+    def mark_changed(self, *, adopt_prefix: str | None = None) -> list[str]:
+        adopted: list[str] = []
+        if adopt_prefix is not None:
+            known = self.metadata(fresh=True).graphs
+            engine = self._engine_graphs(self.queries["engine-graphs"].bind())
+            adopted = sorted(
+                g for g in engine - known
+                if g.startswith(adopt_prefix) and not g.startswith(self.reserved)
+            )  # fmt: skip
+        self._publish([], clear=[], register=adopted, forget=[])
+        return adopted
+
     def _engine_graphs(self, query: str) -> set[str]:
         with self._solutions(query, ()) as solutions:
             return {s["graph"]["value"] for s in solutions if "graph" in s}
