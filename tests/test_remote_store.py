@@ -140,6 +140,7 @@ def test_union_mode_reads_the_engines_default_graph(tmp_path: Path) -> None:
 class _FakeEngine(http.server.BaseHTTPRequestHandler):
     seen: list[str] = []
     status = 200
+    extra: dict[str, str] = {}
 
     def do_POST(self) -> None:  # noqa: N802 - the http.server API
         self.rfile.read(int(self.headers.get("Content-Length", 0)))
@@ -147,6 +148,8 @@ class _FakeEngine(http.server.BaseHTTPRequestHandler):
         body = json.dumps({"head": {"vars": ["version", "graph"]}, "results": {"bindings": []}})
         self.send_response(self.status)
         self.send_header("Content-Type", "application/sparql-results+json")
+        for name, value in self.extra.items():
+            self.send_header(name, value)
         self.end_headers()
         self.wfile.write(body.encode())
 
@@ -156,7 +159,7 @@ class _FakeEngine(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture
 def fake_engine() -> Iterator[str]:
-    _FakeEngine.seen, _FakeEngine.status = [], 200
+    _FakeEngine.seen, _FakeEngine.status, _FakeEngine.extra = [], 200, {}
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _FakeEngine)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -186,6 +189,17 @@ def test_refused_credentials_are_named(fake_engine: str) -> None:
     store = Context.from_settings(Settings.from_env({}, store=fake_engine)).store
     with pytest.raises(StoreError, match="refused kg .HTTP 401.: check KG_STORE_USER"):
         store.version()
+
+
+def test_an_anytime_answer_is_never_taken_for_a_whole_one(fake_engine: str) -> None:
+    """Virtuoso at its time limit: 200, what it had so far, and X-SQL-State: S1TAT."""
+    _FakeEngine.extra = {"X-SQL-State": "S1TAT", "X-SQL-Message": "RC...: Returning incomplete"}
+    settings = Settings.from_env({}, store=fake_engine)
+    with pytest.raises(StoreError, match="incomplete results"):
+        Context.from_settings(settings).store.version()
+    web = client_for(Context.from_settings(settings))
+    response = web.get("/sparql", query_string={"query": "SELECT * WHERE { ?s ?p ?o }"})
+    assert response.status_code == 503 and b"did not finish" in response.data
 
 
 # --- reading answers in pieces ----------------------------------------------------------------

@@ -166,6 +166,7 @@ class RemoteStore(Store):
     ) -> Iterator[Iterator[dict[str, JsonTerm]]]:
         """The solutions of a SELECT (or ASK), complete or a StoreError."""
         with self.engine.query(query, ANY_RESULT, parameters=parameters) as response:
+            self._check_complete(response)
             if response.content_type not in JSON_RESULTS:
                 raise QuerySyntaxError("not a SELECT or ASK query")
             cut = response.headers.get("X-SPARQL-MaxRows")
@@ -218,6 +219,7 @@ class RemoteStore(Store):
     def construct(self, query: str) -> Graph:
         graph = Graph()
         with self.engine.query(query, GRAPH_RESULT, parameters=self._dataset()) as response:
+            self._check_complete(response)
             for triple in self._triples(response, None):
                 graph.add(
                     (
@@ -227,6 +229,17 @@ class RemoteStore(Store):
                     )
                 )
         return graph
+
+    def _check_complete(self, response: Response) -> None:
+        """Virtuoso's "anytime" answers: at its time limit a 200 with what it had so far and
+        ``X-SQL-State: S1TAT``. Never taken for a whole answer."""
+        state = response.headers.get("X-SQL-State")
+        if state:
+            message = response.headers.get("X-SQL-Message", "")
+            raise EngineTimeout(
+                f"the SPARQL engine at {self.url} stopped the query at its time limit and "
+                f"sent incomplete results ({state}: {message[:120]})"
+            )
 
     def _triples(self, response: Response, deadline: float | None) -> Iterator[ox.Triple]:
         fmt = RDF_TYPES.get(response.content_type)
@@ -261,6 +274,7 @@ class RemoteStore(Store):
         with self.engine.query(
             text, _accept_for(query), parameters=self._dataset(dataset), timeout=timeout
         ) as response:
+            self._check_complete(response)
             if response.content_type in JSON_RESULTS:
                 return self._serialize_solutions(response, formats, max_rows, deadline)
             triples = self._triples(response, deadline)
