@@ -35,10 +35,16 @@ USER_AGENT = "kg (https://w3id.org/rmkg/)"
 BACKOFF = 0.2
 """Seconds before the first retry; doubled for each further one."""
 _TIMEOUT_WORDS = re.compile(r"time ?out|timed out|cancell?ed|S1T00|execution time", re.IGNORECASE)
+_BUSY_WORDS = re.compile(r"\b40001\b|SR171|deadlock", re.IGNORECASE)
 
 
 class EngineTimeout(StoreError):
     """The engine did not answer within the time kg gives it."""
+
+
+class EngineBusy(StoreError):
+    """The engine gave up a request that may succeed when sent again: a deadlock or a lock
+    wait that timed out (Virtuoso 40001, SR171). The request had no effect."""
 
 
 @dataclass(frozen=True)
@@ -136,7 +142,7 @@ class Engine:
         response never resets), so each request gets its own; the others share one."""
         if self._passwords is None:
             return self._plain
-        return urllib.request.build_opener(urllib.request.HTTPDigestAuthHandler(self._passwords))
+        return urllib.request.build_opener(_DigestHandler(self._passwords))
 
     # --- sending ----------------------------------------------------------------------------
 
@@ -158,7 +164,10 @@ class Engine:
                 if exc.code == 503 and idempotent and attempt < self.config.retries:
                     exc.close()
                 else:
-                    raise _http_error(url, exc) from None
+                    error = _http_error(url, exc)
+                    busy = isinstance(error, EngineBusy) and idempotent
+                    if not (busy and attempt < self.config.retries):
+                        raise error from None
                 reason = "HTTP 503"
             except TimeoutError:
                 raise EngineTimeout(
@@ -242,6 +251,15 @@ class Engine:
         return True
 
 
+class _DigestHandler(urllib.request.HTTPDigestAuthHandler):
+    """urllib's Digest handler, closing the challenge (401) response before it answers it:
+    urllib leaves it open when the answered request fails in turn (a 404 of a DELETE)."""
+
+    def http_error_401(self, req: Any, fp: Any, code: int, msg: str, headers: Any) -> Any:
+        fp.close()
+        return super().http_error_401(req, fp, code, msg, headers)
+
+
 class _NotFound(StoreError):
     """HTTP 404."""
 
@@ -263,6 +281,8 @@ def _http_error(url: str, exc: urllib.error.HTTPError) -> StoreError | QuerySynt
         )
     if exc.code == 404:
         return _NotFound(f"no such resource at the SPARQL engine at {url} (HTTP 404)")
+    if _BUSY_WORDS.search(message):
+        return EngineBusy(f"the SPARQL engine at {url} was busy: {message}")
     if _TIMEOUT_WORDS.search(message):
         return EngineTimeout(f"the SPARQL engine at {url} stopped the request: {message}")
     return StoreError(f"the SPARQL engine at {url} failed (HTTP {exc.code}): {message}")

@@ -50,7 +50,7 @@ from kg.store.base import (
     StoreError,
 )
 from kg.store.embedded import OX_FORMATS, RESULTS_FORMATS
-from kg.store.engine import Engine, EngineConfig, EngineTimeout, Response
+from kg.store.engine import BACKOFF, Engine, EngineBusy, EngineConfig, EngineTimeout, Response
 from kg.store.results import (
     DeadlineExceeded,
     JsonTerm,
@@ -482,25 +482,37 @@ class RemoteStore(Store):
                 staged.append(name)
                 for batch in upload.batches(self.batch):
                     self.engine.post_graph(name, batch)
-            swap = self.queries["swap-graphs"]
-            self.engine.update(
-                swap.bind(
-                    meta=self.meta_graph,
-                    version=token,
-                    none=self.no_graph,
-                    clear=_chunk(clear, self.no_graph),
-                    staging=staging,
-                    upload=_chunk(staged, self.no_graph),
-                    register=_chunk(register, self.no_graph),
-                    forget=_chunk(forget, self.no_graph),
-                )
+            swap = self.queries["swap-graphs"].bind(
+                meta=self.meta_graph,
+                version=token,
+                none=self.no_graph,
+                clear=_chunk(clear, self.no_graph),
+                staging=staging,
+                upload=_chunk(staged, self.no_graph),
+                register=_chunk(register, self.no_graph),
+                forget=_chunk(forget, self.no_graph),
             )
+            self._update_once(swap)
         except BaseException:
             self._forget_metadata()
             self._tidy(staged)
             raise
         self._forget_metadata()
         self._tidy([*staged, *(g for g in forget)])
+
+    def _update_once(self, update: str) -> None:
+        """One operation of kg's own, sent again when the engine gave it up as a whole
+        (a deadlock, a lock wait that timed out)."""
+        attempt = 0
+        while True:
+            try:
+                self.engine.update(update)
+                return
+            except EngineBusy:
+                if attempt >= self.engine.config.retries:
+                    raise
+            time.sleep(BACKOFF * 2**attempt)
+            attempt += 1
 
     def _tidy(self, graphs: Sequence[str]) -> None:
         """Best effort: drop emptied graphs, so that engines which keep empty graphs (Oxigraph)
