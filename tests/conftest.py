@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -81,24 +84,38 @@ def client(app: Flask) -> FlaskClient:
 # --- the store backends (tests/backends.py) ----------------------------------------------------
 
 
-@pytest.fixture(scope="session")
-def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
+@contextmanager
+def _server_directory(name: str) -> Iterator[Path]:
+    """A directory of its own for a server's database, outside pytest's numbered temporary
+    directories: other pytest sessions on the machine remove those (all but the newest
+    three), and a server must keep its files for the whole session."""
+    directory = Path(tempfile.mkdtemp(prefix=f"kg-{name}-"))
     try:
-        backend = start_oxigraph(tmp_path_factory.mktemp("oxigraph"))
-    except BackendMissing as exc:
-        skip_or_fail(exc)
-    yield backend
-    backend.stop()
+        yield directory
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
-def virtuoso_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
-    try:
-        backend = start_virtuoso(tmp_path_factory.mktemp("virtuoso"))
-    except BackendMissing as exc:
-        skip_or_fail(exc)
-    yield backend
-    backend.stop()
+def oxigraph_server() -> Iterator[Backend]:
+    with _server_directory("oxigraph") as directory:
+        try:
+            backend = start_oxigraph(directory)
+        except BackendMissing as exc:
+            skip_or_fail(exc)
+        yield backend
+        backend.stop()
+
+
+@pytest.fixture(scope="session")
+def virtuoso_server() -> Iterator[Backend]:
+    with _server_directory("virtuoso") as directory:
+        try:
+            backend = start_virtuoso(directory)
+        except BackendMissing as exc:
+            skip_or_fail(exc)
+        yield backend
+        backend.stop()
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

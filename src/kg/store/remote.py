@@ -35,7 +35,13 @@ import pyoxigraph as ox
 from rdflib import Graph
 
 from kg.config import PROJECT_ROOT, Settings
-from kg.queries import QueryFileError, QueryLibrary, query_kind, with_base
+from kg.queries import (
+    MAX_VALUES_PER_PARAMETER,
+    QueryFileError,
+    QueryLibrary,
+    query_kind,
+    with_base,
+)
 from kg.store.base import (
     QUAD_FORMATS,
     GraphSource,
@@ -392,6 +398,11 @@ class RemoteStore(Store):
     # --- writing --------------------------------------------------------------------------------
 
     def replace_graphs(self, sources: Sequence[GraphSource], *, drop: Sequence[str] = ()) -> None:
+        if len(sources) + len(drop) > MAX_VALUES_PER_PARAMETER:
+            raise StoreError(
+                f"a write to a remote store takes at most {MAX_VALUES_PER_PARAMETER} graphs; "
+                "load the files in several runs (each run is all or nothing)"
+            )
         uploads: list[Upload] = []
         try:
             for source in sources:  # every document parsed (and so checked) before any is sent
