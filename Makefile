@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 STORE_STAMP := $(KG_STORE).loaded
 CATALOGUE := ontology/kg.ttl $(wildcard data/*.ttl)
 
-.PHONY: install system run test lint typecheck unit store bench clean
+.PHONY: install system run test lint typecheck unit store bench bench-remote clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,13 @@ SIZE ?= 10k
 
 bench: install
 	$(BIN)/python -m benchmarks.run --size $(SIZE)
+
+# Comparison pages on the embedded store, an Oxigraph server and Virtuoso 7 (docs/deploy.md):
+# `make bench-remote` on the curated catalogue, `make bench-remote REMOTE_SIZE=10k`.
+REMOTE_SIZE ?= curated
+
+bench-remote: install system
+	$(BIN)/python -m benchmarks.remote_backends --size $(REMOTE_SIZE)
 
 clean:
 	rm -rf $(VENV) var build src/*.egg-info .pytest_cache .mypy_cache .ruff_cache

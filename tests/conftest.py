@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -13,6 +16,14 @@ from flask.testing import FlaskClient
 from kg.config import PROJECT_ROOT, Settings
 from kg.services.context import Context
 from kg.services.loading import load_files
+from tests.backends import (
+    BACKENDS,
+    Backend,
+    BackendMissing,
+    skip_or_fail,
+    start_oxigraph,
+    start_virtuoso,
+)
 
 SHARED = PROJECT_ROOT.parent / "shared"
 
@@ -71,3 +82,69 @@ def app(catalogue_ctx: Context) -> Flask:
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
+
+
+# --- the store backends (tests/backends.py) ----------------------------------------------------
+
+
+@contextmanager
+def _server_directory(name: str) -> Iterator[Path]:
+    """A directory of its own for a server's database, outside pytest's numbered temporary
+    directories: other pytest sessions on the machine remove those (all but the newest
+    three), and a server must keep its files for the whole session."""
+    directory = Path(tempfile.mkdtemp(prefix=f"kg-{name}-"))
+    try:
+        yield directory
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def oxigraph_server() -> Iterator[Backend]:
+    with _server_directory("oxigraph") as directory:
+        try:
+            backend = start_oxigraph(directory)
+        except BackendMissing as exc:
+            skip_or_fail(exc)
+        yield backend
+        backend.stop()
+
+
+@pytest.fixture(scope="session")
+def virtuoso_server() -> Iterator[Backend]:
+    with _server_directory("virtuoso") as directory:
+        try:
+            backend = start_virtuoso(directory)
+        except BackendMissing as exc:
+            skip_or_fail(exc)
+        yield backend
+        backend.stop()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> Backend:
+    """Each store backend in turn; servers start on first use, once per session."""
+    if request.param == "embedded":
+        return Backend("embedded")
+    server = request.getfixturevalue(f"{request.param}_server")
+    assert isinstance(server, Backend)
+    return server
+
+
+@pytest.fixture
+def store_ctx(backend: Backend, tmp_path: Path) -> Iterator[Context]:
+    """An empty store of its own on each backend (on a server: its own base IRI)."""
+    context = Context.from_settings(backend.settings(tmp_path))
+    yield context
+    context.store.close()
+
+
+@pytest.fixture(scope="session")
+def backend_catalogue(backend: Backend, tmp_path_factory: pytest.TempPathFactory) -> Context:
+    """The curated catalogue loaded into each backend, with the standard base IRI. Read-only!"""
+    settings = backend.settings(
+        tmp_path_factory.mktemp(f"catalogue-{backend.name}"), base_iri=Settings().base_iri
+    )
+    context = Context.from_settings(settings)
+    load_files(context, [Path(context.settings.data_dir)])
+    return context

@@ -15,6 +15,8 @@ from kg.queries import BindingError, QueryFileError, QueryLibrary, parse_query_f
 
 QUERIES = PROJECT_ROOT / "queries"
 LIBRARY = QueryLibrary(QUERIES)
+STORE_LIBRARY = QueryLibrary(QUERIES / "store")
+"""The remote store's own queries and updates (src/kg/store/remote.py)."""
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:
@@ -30,6 +32,17 @@ def test_every_file_has_a_header_and_parses_as_written(query: object) -> None:
     assert isinstance(query, Query)
     assert query.summary
     ox.Store().query(query.text)  # runs as-is: example values in place
+
+
+@pytest.mark.parametrize("query", list(STORE_LIBRARY), ids=lambda q: q.name)
+def test_every_store_file_has_a_header_and_runs_as_written(query: object) -> None:
+    from kg.queries import Query
+
+    assert isinstance(query, Query)
+    assert query.summary
+    store = ox.Store()
+    (store.update if query.kind == "update" else store.query)(query.text)
+    assert f"`store/{query.name}.rq`" in (QUERIES / "README.md").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("query", list(LIBRARY), ids=lambda q: q.name)

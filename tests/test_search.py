@@ -228,33 +228,33 @@ def test_parsers() -> None:
 # --- consistency with the store -----------------------------------------------------------
 
 
-def test_load_builds_the_index_of_the_new_snapshot(ctx: Context, tmp_path: Path) -> None:
-    load_files(ctx, [Path(ctx.settings.data_dir)])
-    first = ctx.store.version()
-    assert index_path(ctx, first).exists()
+def test_load_builds_the_index_of_the_new_snapshot(store_ctx: Context, tmp_path: Path) -> None:
+    load_files(store_ctx, [Path(store_ctx.settings.data_dir)])
+    first = store_ctx.store.version()
+    assert index_path(store_ctx, first).exists()
     extra = tmp_path / "extra.ttl"
     extra.write_text(EXTRA, encoding="utf-8")
-    load_files(ctx, [Path(ctx.settings.data_dir), extra])
-    second = ctx.store.version()
-    assert second != first and index_path(ctx, second).exists()
-    assert not index_path(ctx, first).exists()  # only the current snapshot's index
-    assert ids(ctx, "zyxwv") == ["zyxwv-resampling"]
-    assert ids(ctx, "ズィクスウ") == ["zyxwv-resampling"]
-    assert "zyxwv-resampling" in ids(ctx, "ZXR")
+    load_files(store_ctx, [Path(store_ctx.settings.data_dir), extra])
+    second = store_ctx.store.version()
+    assert second != first and index_path(store_ctx, second).exists()
+    assert not index_path(store_ctx, first).exists()  # only the current snapshot's index
+    assert ids(store_ctx, "zyxwv") == ["zyxwv-resampling"]
+    assert ids(store_ctx, "ズィクスウ") == ["zyxwv-resampling"]
+    assert "zyxwv-resampling" in ids(store_ctx, "ZXR")
 
 
-def test_import_builds_the_index_of_the_new_snapshot(ctx: Context) -> None:
-    load_files(ctx, [Path(ctx.settings.data_dir)])
-    assert ids(ctx, "permutation test") == []
+def test_import_builds_the_index_of_the_new_snapshot(store_ctx: Context) -> None:
+    load_files(store_ctx, [Path(store_ctx.settings.data_dir)])
+    assert ids(store_ctx, "permutation test") == []
     import_files(
-        ctx,
+        store_ctx,
         [PROJECT_ROOT / "examples" / "lab-methods.csv"],
         mapping=PROJECT_ROOT / "examples" / "lab-methods.toml",
     )
-    assert index_path(ctx, ctx.store.version()).exists()
-    assert "permutation-test" in ids(ctx, "permutation test")
-    assert "mann-whitney-u-test" in ids(ctx, "Mann–Whitney")
-    assert "kernel-density-estimation" in ids(ctx, "KDE")
+    assert index_path(store_ctx, store_ctx.store.version()).exists()
+    assert "permutation-test" in ids(store_ctx, "permutation test")
+    assert "mann-whitney-u-test" in ids(store_ctx, "Mann–Whitney")
+    assert "kernel-density-estimation" in ids(store_ctx, "KDE")
 
 
 def test_cli_load_import_search_and_reindex(
@@ -279,13 +279,13 @@ def test_cli_load_import_search_and_reindex(
     assert bad.exit_code == 1 and "decade" in bad.stderr
 
 
-def test_a_missing_index_is_built_on_first_use(ctx: Context) -> None:
-    load_files(ctx, [Path(ctx.settings.data_dir)])
-    path = index_path(ctx, ctx.store.version())
+def test_a_missing_index_is_built_on_first_use(store_ctx: Context) -> None:
+    load_files(store_ctx, [Path(store_ctx.settings.data_dir)])
+    path = index_path(store_ctx, store_ctx.store.version())
     path.unlink()  # as if the process died between publishing and indexing
-    leftover = index_dir(ctx) / f"{path.name}.tmp-999999-1"
+    leftover = index_dir(store_ctx) / f"{path.name}.tmp-999999-1"
     leftover.write_bytes(b"half an index")
-    assert TLDM in ids(ctx, "TL-DM")
+    assert TLDM in ids(store_ctx, "TL-DM")
     assert path.exists() and not leftover.exists()
 
 

@@ -1,4 +1,5 @@
-"""The embedded store: atomic, idempotent loads into named graphs; snapshots for readers."""
+"""Loads into named graphs, atomic and idempotent, on every backend (``store_ctx``); the
+embedded store's snapshots for readers (``ctx``)."""
 
 from __future__ import annotations
 
@@ -33,52 +34,52 @@ def write(path: Path, text: str) -> Path:
 
 
 def test_each_file_gets_its_own_named_graph_with_iris_under_the_base(
-    ctx: Context, tmp_path: Path
+    store_ctx: Context, tmp_path: Path
 ) -> None:
-    report = load_files(ctx, [write(tmp_path / "lab.ttl", GOOD)])
-    base = ctx.settings.base_iri
-    assert set(ctx.store.named_graphs()) == {f"{base}graph/ontology", f"{base}graph/lab"}
+    report = load_files(store_ctx, [write(tmp_path / "lab.ttl", GOOD)])
+    base = store_ctx.settings.base_iri
+    assert set(store_ctx.store.named_graphs()) == {f"{base}graph/ontology", f"{base}graph/lab"}
     assert report.quads_after > report.quads_before == 0
-    assert any(f"<{base}method/alpha>" in line for line in sorted_nquads(ctx))
+    assert any(f"<{base}method/alpha>" in line for line in sorted_nquads(store_ctx))
 
 
-def test_loading_twice_gives_the_same_content(ctx: Context, tmp_path: Path) -> None:
+def test_loading_twice_gives_the_same_content(store_ctx: Context, tmp_path: Path) -> None:
     path = write(tmp_path / "lab.ttl", GOOD)
-    load_files(ctx, [path])
-    first = ctx.store.quad_count()
-    load_files(ctx, [path])
-    assert ctx.store.quad_count() == first
+    load_files(store_ctx, [path])
+    first = store_ctx.store.quad_count()
+    load_files(store_ctx, [path])
+    assert store_ctx.store.quad_count() == first
 
 
-def test_reloading_a_source_replaces_its_graph(ctx: Context, tmp_path: Path) -> None:
+def test_reloading_a_source_replaces_its_graph(store_ctx: Context, tmp_path: Path) -> None:
     path = write(tmp_path / "lab.ttl", GOOD)
-    load_files(ctx, [path])
+    load_files(store_ctx, [path])
     write(path, GOOD.split("method:beta")[0])
-    load_files(ctx, [path])
-    assert not any("method/beta" in line for line in sorted_nquads(ctx))
+    load_files(store_ctx, [path])
+    assert not any("method/beta" in line for line in sorted_nquads(store_ctx))
 
 
 def test_a_syntax_error_names_file_line_column_and_changes_nothing(
-    ctx: Context, tmp_path: Path
+    store_ctx: Context, tmp_path: Path
 ) -> None:
-    load_files(ctx, [write(tmp_path / "lab.ttl", GOOD)])
-    before, version = sorted_nquads(ctx), ctx.store.version()
+    load_files(store_ctx, [write(tmp_path / "lab.ttl", GOOD)])
+    before, version = sorted_nquads(store_ctx), store_ctx.store.version()
     good = write(tmp_path / "other.ttl", GOOD.replace("alpha", "gamma"))
     broken = write(tmp_path / "zeta.ttl", GOOD + "method:delta kg:summary .\n")
     with pytest.raises(RdfSyntaxError) as caught:
-        load_files(ctx, [good, broken])
+        load_files(store_ctx, [good, broken])
     error = caught.value
     assert (error.source, error.line, error.column) == (str(broken), 7, 25)
     assert str(error).startswith(f"{broken}:7:25: ")
-    assert sorted_nquads(ctx) == before
-    assert ctx.store.version() == version
+    assert sorted_nquads(store_ctx) == before
+    assert store_ctx.store.version() == version
 
 
-def test_an_unknown_format_or_missing_file_is_refused(ctx: Context, tmp_path: Path) -> None:
+def test_an_unknown_format_or_missing_file_is_refused(store_ctx: Context, tmp_path: Path) -> None:
     with pytest.raises(LoadError, match="unknown RDF format"):
-        load_files(ctx, [write(tmp_path / "x.csv", "a,b\n")])
+        load_files(store_ctx, [write(tmp_path / "x.csv", "a,b\n")])
     with pytest.raises(LoadError, match="no such file"):
-        load_files(ctx, [tmp_path / "missing.ttl"])
+        load_files(store_ctx, [tmp_path / "missing.ttl"])
 
 
 def test_readers_keep_their_snapshot_until_a_write_is_published(

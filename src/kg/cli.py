@@ -292,13 +292,23 @@ def _escape(text: str) -> str:
 
 
 @main.command()
+@click.option(
+    "--adopt",
+    is_flag=True,
+    help="Remote store: take the engine's graphs under KG_BASE_IRI graph/ as kg's "
+    "(after loading them with the engine's bulk loader).",
+)
 @friendly_errors
-def reindex() -> None:
-    """Rebuild the search index of the current store snapshot (KG_STORE/search/)."""
-    from kg.services.search import build_index
+def reindex(adopt: bool) -> None:
+    """Rebuild the search index of the current store snapshot (KG_SEARCH_DIR). On a remote
+    store, first record a new version, so that every web worker sees changes made behind
+    kg's back."""
+    from kg.services.search import reindex as rebuild
 
     with err.status("Indexing…"):
-        report = build_index(_context(), force=True)
+        report, adopted = rebuild(_context(), adopt=adopt)
+    for graph in adopted:
+        out.print(f"adopted {graph}")
     if report is None:
         out.print("the store is empty: nothing to index")
         return

@@ -21,6 +21,10 @@ class SettingsError(ValueError):
     """A setting has a value that cannot be used."""
 
 
+STORE_AUTH_KINDS = ("basic", "digest", "bearer")
+STORE_DATASETS = ("protocol", "union")
+
+
 @dataclass(frozen=True)
 class Settings:
     """Every setting of the service. ``KG_<NAME>`` in the environment overrides the default."""
@@ -28,7 +32,51 @@ class Settings:
     store: str = _setting(
         "var/store",
         "Where the graph lives: a directory for the embedded pyoxigraph store "
-        "(created on first load).",
+        "(created on first load), or the http(s) query URL of a SPARQL 1.1 engine "
+        "(docs/deploy.md).",
+    )
+    store_update: str = _setting(
+        "",
+        "Remote store: the SPARQL Update URL (empty: the query URL).",
+    )
+    store_graph_store: str = _setting(
+        "",
+        "Remote store: the Graph Store Protocol URL that loads, imports and /store writes "
+        "upload to (empty: the store is read-only through kg).",
+    )
+    store_user: str = _setting("", "Remote store: user name for Basic or Digest auth.")
+    store_password: str = _setting(
+        "", "Remote store: password for Basic or Digest auth, or the token for Bearer."
+    )
+    store_auth: str = _setting(
+        "basic",
+        "Remote store: how kg authenticates to the engine, `basic`, `digest` or `bearer` "
+        "(only when KG_STORE_PASSWORD is set).",
+    )
+    store_dataset: str = _setting(
+        "protocol",
+        "Remote store: the default graph of kg's reads. `protocol`: every read names kg's "
+        "graphs as its dataset (default-graph-uri, named-graph-uri), so the engine's own "
+        "default graph and other graphs (Virtuoso's system graphs) stay out; `union`: reads "
+        "go out as they are, for an engine whose default graph is already the union of "
+        "kg's graphs alone.",
+    )
+    store_timeout: int = _setting(
+        60,
+        "Remote store: seconds kg waits for the engine on its own reads and writes "
+        "(queries at /sparql and /queries have KG_QUERY_TIMEOUT).",
+    )
+    store_retries: int = _setting(
+        3,
+        "Remote store: retries, with backoff, of a request that could not reach the engine.",
+    )
+    store_batch: int = _setting(
+        50000, "Remote store: most triples in one Graph Store upload of a load or import."
+    )
+    search_dir: str = _setting(
+        "",
+        "Directory of the search index files (empty: KG_STORE/search for the embedded "
+        "store, var/search for a remote one).",
     )
     host: str = _setting("127.0.0.1", "Interface the web service binds to.")
     port: int = _setting(8000, "Port the web service listens on.")
@@ -115,6 +163,25 @@ class Settings:
             )
         if self.rate_limit < 0:
             raise SettingsError("KG_RATE_LIMIT must be 0 (no limit) or more")
+        if self.store_auth not in STORE_AUTH_KINDS:
+            raise SettingsError(
+                f"KG_STORE_AUTH must be one of {', '.join(STORE_AUTH_KINDS)}, "
+                f"got {self.store_auth!r}"
+            )
+        if self.store_dataset not in STORE_DATASETS:
+            raise SettingsError(
+                f"KG_STORE_DATASET must be one of {', '.join(STORE_DATASETS)}, "
+                f"got {self.store_dataset!r}"
+            )
+        if self.store_timeout < 1 or self.store_retries < 0 or self.store_batch < 1:
+            raise SettingsError(
+                "KG_STORE_TIMEOUT and KG_STORE_BATCH must be at least 1, "
+                "KG_STORE_RETRIES at least 0"
+            )
+        for name in ("store_update", "store_graph_store"):
+            url = getattr(self, name)
+            if url and not url.startswith(("http://", "https://")):
+                raise SettingsError(f"KG_{name.upper()} must be an http(s) URL, got {url!r}")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -127,6 +194,18 @@ class Settings:
                 values[f.name] = _convert(f, raw)
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
+
+    @property
+    def remote_store(self) -> bool:
+        """KG_STORE names a SPARQL engine rather than a directory."""
+        return self.store.startswith(("http://", "https://"))
+
+    @property
+    def search_path(self) -> Path:
+        """The directory of the search index files."""
+        if self.search_dir:
+            return Path(self.search_dir)
+        return Path("var/search") if self.remote_store else Path(self.store) / "search"
 
     @property
     def ontology_path(self) -> Path:

@@ -146,6 +146,13 @@ def term_for(param_type: ParamType, value: object, *, name: str = "value") -> st
     raise BindingError(f"{name}: unknown parameter type {param_type!r}")
 
 
+def with_base(text: str, base_iri: str) -> str:
+    """The query or update with a ``BASE`` declaration for ``base_iri`` before it (relative
+    IRIs in it then resolve against that IRI on any engine); the IRI is validated and
+    escaped as a bound value is."""
+    return f"BASE {term_for('iri', base_iri, name='base IRI')}\n{text}"
+
+
 # --- scanning SPARQL text ------------------------------------------------------------------
 
 

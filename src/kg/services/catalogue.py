@@ -50,7 +50,8 @@ def list_methods(ctx: Context, *, lang: str) -> list[MethodSummary]:
             field_iri=str(row["field"]) if "field" in row else None,
             family_iri=str(row["family"]) if "family" in row else None,
         )
-    return list(methods.values())
+    # The query's order, made here too: engines sort strings differently (Virtuoso).
+    return sorted(methods.values(), key=lambda m: (m.label.lower(), m.iri))
 
 
 def _year(node: object) -> int | None:
@@ -72,7 +73,7 @@ def browse_concepts(ctx: Context, kind: str, *, lang: str) -> list[ConceptCount]
     query = {"field": "browse-fields", "family": "browse-families"}[kind]
     result = ctx.store.select(ctx.queries[query].bind(lang=lang))
     prefix = f"{ctx.settings.base_iri}{kind}/"
-    return [
+    concepts = [
         ConceptCount(
             id=str(r["concept"]).removeprefix(prefix),
             iri=str(r["concept"]),
@@ -82,6 +83,8 @@ def browse_concepts(ctx: Context, kind: str, *, lang: str) -> list[ConceptCount]
         )
         for r in result.rows
     ]
+    # The query's order, made here too: engines sort strings differently (Virtuoso).
+    return sorted(concepts, key=lambda c: (-c.methods, c.label.lower()))
 
 
 def methods_per_decade(ctx: Context) -> list[tuple[int, int]]:

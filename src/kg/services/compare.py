@@ -10,7 +10,6 @@ difference basis is ``kg:CompareCount`` (related methods).
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal as TypingLiteral
@@ -114,19 +113,13 @@ class Comparison:
 # --- rows from the ontology, cached per store version and language ------------------------
 
 _ROWS_CACHE = "compare.display-rows"
-_rows_lock = threading.Lock()
 
 
 def display_rows(ctx: Context, lang: str) -> tuple[RowDefinition, ...]:
     """The ontology's rows in ``lang`` (read once per store version and language)."""
-    version = ctx.store.version()
-    with _rows_lock:
-        held = ctx.caches.get(_ROWS_CACHE)
-        if not isinstance(held, tuple) or held[0] != version:
-            held = ctx.caches[_ROWS_CACHE] = (version, {})
-        cache: dict[str, tuple[RowDefinition, ...]] = held[1]
-        cached = cache.get(lang)
-    if cached is not None:
+    cache = ctx.version_cache(_ROWS_CACHE)
+    cached = cache.get(lang)
+    if isinstance(cached, tuple):
         return cached
     result = ctx.store.select(ctx.queries["display-rows"].bind(lang=lang))
     rows = tuple(
@@ -142,8 +135,7 @@ def display_rows(ctx: Context, lang: str) -> tuple[RowDefinition, ...]:
         )
         for r in result.rows
     )
-    with _rows_lock:
-        cache[lang] = rows
+    cache[lang] = rows
     return rows
 
 

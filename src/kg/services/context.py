@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from kg.config import Settings
 from kg.queries import QueryLibrary
 from kg.store import Store, open_store
+
+_caches_lock = threading.Lock()
 
 
 @dataclass
@@ -15,12 +19,24 @@ class Context:
     settings: Settings
     store: Store
     queries: QueryLibrary
-    caches: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
-    """In-process caches of services, each keyed by the store version it was filled from."""
+    caches: dict[str, tuple[str, dict[str, Any]]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+    """In-process caches of services: name -> (store version, entries)."""
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Context:
         return cls(settings, open_store(settings), QueryLibrary(Path(settings.queries_dir)))
+
+    def version_cache(self, name: str) -> dict[str, Any]:
+        """The entries of the cache ``name``, emptied whenever the store's version changes
+        (callers hold their own lock when they fill it from several threads)."""
+        version = self.store.version()
+        with _caches_lock:
+            held = self.caches.get(name)
+            if held is None or held[0] != version:
+                held = self.caches[name] = (version, {})
+            return held[1]
 
     def graph_iri(self, name: str) -> str:
         """The named graph of a data source (``graph/<name>`` under the base IRI)."""

@@ -213,18 +213,15 @@ def _by_predicate(statements: Iterable[tuple[str, Node]]) -> dict[str, list[Node
 
 
 class _DetailsCache:
-    """An LRU of resource details, emptied whenever the store's version changes."""
+    """An LRU of resource details (one per store version: ``Context.version_cache``)."""
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self.version: str | None = None
         self.entries: OrderedDict[str, dict[str, tuple[Node, ...]]] = OrderedDict()
         self.lock = threading.Lock()
 
-    def get(self, version: str, iris: Sequence[str]) -> dict[str, dict[str, tuple[Node, ...]]]:
+    def get(self, iris: Sequence[str]) -> dict[str, dict[str, tuple[Node, ...]]]:
         with self.lock:
-            if version != self.version:
-                self.version, self.entries = version, OrderedDict()
             found = {}
             for iri in iris:
                 entry = self.entries.get(iri)
@@ -233,24 +230,23 @@ class _DetailsCache:
                     found[iri] = entry
             return found
 
-    def put(self, version: str, entries: Mapping[str, dict[str, tuple[Node, ...]]]) -> None:
+    def put(self, entries: Mapping[str, dict[str, tuple[Node, ...]]]) -> None:
         with self.lock:
-            if version != self.version:
-                return
             self.entries.update(entries)
             while len(self.entries) > self.size:
                 self.entries.popitem(last=False)
 
 
-_caches_lock = threading.Lock()
 _CACHE_KEY = "method-values.details"
+_cache_lock = threading.Lock()
 
 
 def _cache(ctx: Context) -> _DetailsCache:
-    with _caches_lock:
-        cache = ctx.caches.get(_CACHE_KEY)
+    held = ctx.version_cache(_CACHE_KEY)
+    with _cache_lock:
+        cache = held.get("lru")
         if not isinstance(cache, _DetailsCache):
-            cache = ctx.caches[_CACHE_KEY] = _DetailsCache(DETAILS_CACHE_SIZE)
+            cache = held["lru"] = _DetailsCache(DETAILS_CACHE_SIZE)
         return cache
 
 
@@ -258,9 +254,8 @@ def _details(ctx: Context, iris: Sequence[str]) -> dict[str, dict[str, tuple[Nod
     """role -> values (``label``, ``name``, ``citation``, ``doi``, ``url``) per resource."""
     if not iris:
         return {}
-    version = ctx.store.version()
     cache = _cache(ctx)
-    found = cache.get(version, iris)
+    found = cache.get(iris)
     missing = [iri for iri in iris if iri not in found]
     fetched: dict[str, dict[str, list[Node]]] = {iri: defaultdict(list) for iri in missing}
     for start in range(0, len(missing), _BATCH):
@@ -273,7 +268,7 @@ def _details(ctx: Context, iris: Sequence[str]) -> dict[str, dict[str, tuple[Nod
         iri: {role: tuple(sorted(values, key=_sort_key)) for role, values in roles.items()}
         for iri, roles in fetched.items()
     }
-    cache.put(version, new)
+    cache.put(new)
     return {**found, **new}
 
 

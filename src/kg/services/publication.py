@@ -8,7 +8,6 @@ negotiation, and plain data for its HTML page built from the same graph.
 
 from __future__ import annotations
 
-import threading
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -423,15 +422,14 @@ def curated_graphs(ctx: Context) -> set[str]:
     return {ctx.graph_iri(n) for n in names | {"ontology"}}
 
 
-_dataset_cache: dict[tuple[int, str, str], DatasetView] = {}
-_dataset_lock = threading.Lock()
+_DATASET_CACHE = "publication.dataset-view"
 
 
 def dataset_view(ctx: Context, *, lang: str) -> DatasetView:
     """The dataset's statistics, graphs, examples and dumps (cached per store version)."""
-    key = (id(ctx), ctx.store.version(), lang)
-    cached = _dataset_cache.get(key)
-    if cached is not None:
+    views = ctx.version_cache(_DATASET_CACHE)
+    cached = views.get(lang)
+    if isinstance(cached, DatasetView):
         return cached
     curated = curated_graphs(ctx)
     graph_prefix = ctx.graph_iri("")
@@ -478,10 +476,7 @@ def dataset_view(ctx: Context, *, lang: str) -> DatasetView:
         dumps=tuple(DumpLink(d.label, d.media_type, dump_url(ctx, d.suffix)) for d in DUMPS),
         licence=CC_BY,
     )
-    with _dataset_lock:
-        if len(_dataset_cache) > 32:
-            _dataset_cache.clear()
-        _dataset_cache[key] = view
+    views[lang] = view
     return view
 
 

@@ -82,13 +82,14 @@ _slots_lock = threading.Lock()
 
 
 def _slot(ctx: Context) -> _Slot:
-    key = str(Path(ctx.settings.store).resolve())
+    key = str(ctx.settings.search_path.resolve())
     with _slots_lock:
         return _slots.setdefault(key, _Slot())
 
 
 def index_dir(ctx: Context) -> Path:
-    return Path(ctx.settings.store) / SEARCH_DIR
+    """``KG_SEARCH_DIR``: by default ``KG_STORE/search`` (embedded) or ``var/search`` (remote)."""
+    return ctx.settings.search_path
 
 
 def index_path(ctx: Context, version: str) -> Path:
@@ -124,6 +125,15 @@ def build_index(ctx: Context, *, force: bool = False) -> BuildReport | None:
             if entry.name != path.name and entry.name != "build.lock":
                 entry.unlink(missing_ok=True)
     return report
+
+
+def reindex(ctx: Context, *, adopt: bool = False) -> tuple[BuildReport | None, list[str]]:
+    """Rebuild the index after changes kg did not make: a remote store first takes a new
+    version (every process then rebuilds its index) and, with ``adopt``, takes the engine's
+    graphs under ``<KG_BASE_IRI>graph/`` as kg's (after a bulk load). Returns the report and
+    the graphs adopted."""
+    adopted = ctx.store.mark_changed(adopt_prefix=ctx.graph_iri("") if adopt else None)
+    return build_index(ctx, force=True), adopted
 
 
 def refresh_after_write(ctx: Context) -> BuildReport | None:

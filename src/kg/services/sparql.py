@@ -19,6 +19,7 @@ import threading
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
 
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, RDFS, XSD
@@ -213,8 +214,16 @@ _POOLS: dict[tuple[str, int], SandboxPool] = {}
 _POOLS_LOCK = threading.Lock()
 
 
-def query_pool(ctx: Context) -> SandboxPool:
-    """This process's pool of query workers on the context's store."""
+@runtime_checkable
+class QueryRunner(Protocol):
+    def run(self, job: QueryJob, timeout: float) -> SerializedResults: ...
+
+
+def query_pool(ctx: Context) -> QueryRunner:
+    """What runs public queries with their time limit: on the embedded store, this
+    process's pool of query workers; a remote store runs them on its engine itself."""
+    if isinstance(ctx.store, QueryRunner):
+        return ctx.store
     key = (os.path.abspath(ctx.settings.store), os.getpid())
     with _POOLS_LOCK:
         pool = _POOLS.get(key)
@@ -426,10 +435,10 @@ def _update(
     using = _iris(params, "using-graph-uri") or ()
     using_named = _iris(params, "using-named-graph-uri") or ()
     text = with_using(update, using, using_named)
+    runner = query_pool(ctx)
     try:
-        query_pool(ctx).check_update(
-            text, ctx.settings.query_timeout, base_iri=request.endpoint_url
-        )
+        if isinstance(runner, SandboxPool):  # the engine is in this process: try it in a worker
+            runner.check_update(text, ctx.settings.query_timeout, base_iri=request.endpoint_url)
     except QuerySyntaxError as exc:
         raise ProtocolError(400, f"Update syntax error: {syntax_message(str(exc))}") from None
     except StoreError as exc:

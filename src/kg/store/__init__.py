@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kg.config import Settings, SettingsError
+from kg.config import Settings
 from kg.store.base import (
     FORMAT_SUFFIXES,
     GraphSource,
@@ -30,12 +30,12 @@ __all__ = [
 
 
 def open_store(settings: Settings) -> Store:
-    """The store ``KG_STORE`` names: a directory for the embedded pyoxigraph store."""
-    if settings.store.startswith(("http://", "https://")):
-        raise SettingsError(
-            "KG_STORE names a SPARQL endpoint, but this version only has the embedded store: "
-            "set KG_STORE to a directory"
-        )
+    """The store ``KG_STORE`` names: a directory for the embedded pyoxigraph store, or the
+    http(s) query URL of a SPARQL 1.1 engine (the remote store, ``KG_STORE_*`` settings)."""
+    if settings.remote_store:
+        from kg.store.remote import RemoteStore
+
+        return RemoteStore(settings)
     from kg.store.embedded import EmbeddedStore
 
     return EmbeddedStore(settings.store)

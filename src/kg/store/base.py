@@ -187,6 +187,14 @@ class Store(ABC):
         see the old content or the restored one); returns the new version."""
         raise StoreError("this store cannot be restored by kg")
 
+    def mark_changed(self, *, adopt_prefix: str | None = None) -> list[str]:
+        """Record that the content changed outside kg (a bulk loader, an update sent to the
+        engine itself): a remote store takes a new version, so that every process's caches
+        and search indexes follow, and with ``adopt_prefix`` also takes the engine's graphs
+        whose names start with it as its own. Returns the graphs it adopted. The embedded
+        store's snapshots only change through kg: nothing to do."""
+        return []
+
     @abstractmethod
     def quad_count(self) -> int: ...
 

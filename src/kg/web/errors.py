@@ -14,6 +14,7 @@ import logging
 from flask import Flask, Response, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from kg.store import StoreError
 from kg.web.security import drain_body, request_id
 
 log = logging.getLogger("kg.web")
@@ -71,6 +72,18 @@ def init_app(app: Flask) -> None:
         for name, value in exc.get_headers():
             if name.lower() != "content-type":
                 response.headers[name] = value
+        return response
+
+    @app.errorhandler(StoreError)
+    def store_unavailable(exc: StoreError) -> Response:
+        log.warning("store error, request id %s: %s", request_id(), exc)
+        response = error_response(
+            503,
+            "Service unavailable",
+            "The catalogue's store cannot answer right now; try again in a moment.",
+            with_id=True,
+        )
+        response.headers["Retry-After"] = "10"
         return response
 
     @app.errorhandler(Exception)
