@@ -34,6 +34,9 @@ from kg.store.base import QuerySyntaxError, StoreError
 USER_AGENT = "kg (https://w3id.org/rmkg/)"
 BACKOFF = 0.2
 """Seconds before the first retry; doubled for each further one."""
+BUSY_PATIENCE = 15.0
+"""Seconds a request the engine refused as busy (a lock wait, a deadlock) is retried for,
+whatever KG_STORE_RETRIES says: another writer's transaction usually ends within them."""
 _TIMEOUT_WORDS = re.compile(r"time ?out|timed out|cancell?ed|S1T00|execution time", re.IGNORECASE)
 _BUSY_WORDS = re.compile(r"\b40001\b|SR171|deadlock", re.IGNORECASE)
 
@@ -155,7 +158,7 @@ class Engine:
             request.add_header("Authorization", self._authorization)
         request.add_header("User-Agent", USER_AGENT)
         url = request.full_url.split("?", 1)[0]
-        attempt = 0
+        attempt, started = 0, time.monotonic()
         while True:
             try:
                 opener = self._opener()
@@ -166,7 +169,8 @@ class Engine:
                 else:
                     error = _http_error(url, exc)
                     busy = isinstance(error, EngineBusy) and idempotent
-                    if not (busy and attempt < self.config.retries):
+                    patient = time.monotonic() - started < BUSY_PATIENCE
+                    if not (busy and (attempt < self.config.retries or patient)):
                         raise error from None
                 reason = "HTTP 503"
             except TimeoutError:
@@ -186,7 +190,7 @@ class Engine:
                     raise StoreError(
                         f"the SPARQL engine at {url} cannot be reached: {reason}{tries}"
                     ) from None
-            time.sleep(BACKOFF * 2**attempt)
+            time.sleep(min(BACKOFF * 2**attempt, 2.0))
             attempt += 1
 
     # --- SPARQL -----------------------------------------------------------------------------
