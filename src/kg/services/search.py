@@ -28,15 +28,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kg.search.build import BuildReport, build
 from kg.search.index import (
     FACETS,
     SUGGEST_TIERS,
     TEXT_KINDS,
-    BuildReport,
     Concept,
     SearchIndex,
     SearchIndexError,
-    build,
 )
 from kg.search.text import Fragment, fragments, normalise, terms_found, terms_of
 from kg.services.context import Context
@@ -113,10 +112,10 @@ def build_index(ctx: Context, *, force: bool = False) -> BuildReport | None:
                 version=version,
                 base_iri=ctx.settings.base_iri,
                 concepts=ctx.store.select_rows(
-                    ctx.queries["search-concepts"].bind(), version=version
+                    ctx.queries["search-concepts"].bind(), version=version, languages=True
                 ),
                 documents=ctx.store.select_rows(
-                    ctx.queries["search-documents"].bind(), version=version
+                    ctx.queries["search-documents"].bind(), version=version, languages=True
                 ),
             )
         for entry in directory.iterdir():

@@ -126,9 +126,12 @@ class EmbeddedStore(Store):
             rows.append(row)
         return SelectResult(names, rows)
 
-    def select_rows(self, query: str, *, version: str | None = None) -> Iterator[tuple[str, ...]]:
-        """Rows serialized as SPARQL CSV by pyoxigraph into a temporary file, then read back:
-        memory stays flat whatever the number of rows."""
+    def select_rows(
+        self, query: str, *, version: str | None = None, languages: bool = False
+    ) -> Iterator[tuple[str, ...]]:
+        """Rows serialized by pyoxigraph into a temporary file (SPARQL CSV, or TSV when the
+        language tags are wanted), then read back: memory stays flat whatever the number
+        of rows."""
         with self._lock:
             reader, name = self._reader, self._reader_name
         if version is None or version != name:
@@ -148,11 +151,15 @@ class EmbeddedStore(Store):
             raise QuerySyntaxError(str(exc)) from None
         if not isinstance(solutions, ox.QuerySolutions):
             raise QuerySyntaxError("not a SELECT query")
+        results_format = ox.QueryResultsFormat.TSV if languages else ox.QueryResultsFormat.CSV
         with tempfile.TemporaryFile() as buffer:
-            solutions.serialize(buffer, format=ox.QueryResultsFormat.CSV)
+            solutions.serialize(buffer, format=results_format)
             del solutions
             buffer.seek(0)
             with open(buffer.fileno(), encoding="utf-8", newline="", closefd=False) as text:
+                if languages:
+                    yield from _tsv_rows(text)
+                    return
                 rows = csv.reader(text)
                 next(rows, None)  # the header
                 for row in rows:
@@ -431,3 +438,40 @@ def _parser_message(exc: SyntaxError) -> str:
     """pyoxigraph's message without the location prefix, which RdfSyntaxError adds back."""
     message = re.sub(r"^Parser error at line \d+ column \d+: ", "", str(exc))
     return re.sub(r" \([^()]*, line \d+\)$", "", message)
+
+
+_TSV_ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))")
+_TSV_CHARS = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f"}
+
+
+def _tsv_unescape(match: re.Match[str]) -> str:
+    short, long, char = match.groups()
+    if char is not None:
+        return _TSV_CHARS.get(char, char)
+    return chr(int(short or long, 16))
+
+
+def _tsv_rows(text: Any) -> Iterator[tuple[str, ...]]:
+    """SPARQL TSV rows as (value, …, language, …): terms in N-Triples syntax."""
+    header = text.readline().rstrip("\n").split("\t")
+    width = len(header)
+    for line in text:
+        cells = line.rstrip("\n").split("\t")
+        values: list[str] = []
+        languages: list[str] = []
+        for cell in cells[:width]:
+            language = ""
+            if cell.startswith('"'):
+                end = cell.rindex('"')
+                if cell.startswith("@", end + 1):
+                    language = cell[end + 2 :]
+                cell = cell[1:end]
+                if "\\" in cell:
+                    cell = _TSV_ESCAPE.sub(_tsv_unescape, cell)
+            elif cell.startswith("<") and cell.endswith(">"):
+                cell = cell[1:-1]
+            values.append(cell)
+            languages.append(language)
+        values.extend([""] * (width - len(values)))
+        languages.extend([""] * (width - len(languages)))
+        yield (*values, *languages)

@@ -1,0 +1,266 @@
+"""Finding the methods that match a query, best first (``SearchIndex.candidates``).
+
+The FTS index only proposes candidates: for each word of three or more characters an AND
+of its rarest trigrams (their frequencies are in ``grams``), confirmed by ``instr`` on the
+method's normalised texts in the same statement. Words of one or two characters are found
+by the trigrams that start them (a word break, then the word: ``" tl"``, ``"-tl"``, …;
+Japanese and Chinese anywhere), which needs no confirmation. Facet filters are one more
+AND term each (their codes).
+
+One statement fetches the first ``cap + 1`` methods in index order (shortest label first)
+matching every word anywhere, each with its tier worked out in SQL. When there are no more,
+that is the whole answer. When there are more, each tier is asked for its own first
+methods after those, best tier first, until ``cap + 1`` are known.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from kg.search.schema import ALIAS, LABEL, TIERS, name_key
+from kg.search.text import MIN_INDEXED, WORD_BREAKS, is_cjk
+
+MAX_CHAR = "\U0010ffff"
+RAREST = 3
+"""Trigrams of a word that the FTS expression asks for (the rarest ones)."""
+MAX_ALTERNATIVES = 5000
+"""Most trigrams a short word expands to (beyond: it matches nothing, rather than slowly)."""
+_COLUMNS = {
+    "label": ("labels",),
+    "alias": ("aliases",),
+    "names": ("labels", "aliases"),
+    "text": ("labels", "aliases", "other"),
+}
+_RANK = {tier: number for number, tier in enumerate(TIERS)}
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """Matching methods (rowids) with their tier, best first, at most ``cap``."""
+
+    hits: list[tuple[int, str]]
+    complete: bool
+    """False when the time budget ran out before every tier was asked."""
+    capped: bool
+    """True when there are more matches than ``cap``."""
+
+
+def quote(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+class _Sql:
+    """A statement under construction: text and its parameters, in order."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.args: list[object] = []
+
+    def add(self, text: str, *args: object) -> _Sql:
+        self.parts.append(text)
+        self.args.extend(args)
+        return self
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.parts)
+
+
+class Matcher:
+    """One query (normalised words and facet codes) against one connection."""
+
+    def __init__(self, conn: sqlite3.Connection, terms: list[str], codes: Sequence[str]):
+        self.conn = conn
+        self.terms = terms
+        self.long = [t for t in terms if len(t) >= MIN_INDEXED]
+        self.short = [t for t in terms if len(t) < MIN_INDEXED]
+        self.joined = " ".join(terms)
+        self.codes = list(codes)
+        wanted = {g for t in [*self.long, self.joined] for g in _trigrams(t)}
+        if len(self.joined) >= 2:
+            wanted.add("\n" + self.joined[:2])
+        for term in self.short:
+            if len(term) == 2 and not is_cjk(term):
+                wanted.update(b + term for b in WORD_BREAKS)
+        self.freq = self._frequencies(wanted)
+
+    def _frequencies(self, grams: Iterable[str]) -> dict[str, int]:
+        rows = self.conn.execute(
+            "SELECT gram, methods FROM grams WHERE gram IN (SELECT value FROM json_each(?))",
+            (json.dumps(sorted(grams), ensure_ascii=False),),
+        )
+        return dict(rows.fetchall())
+
+    def _range(self, start: str) -> list[str]:
+        rows = self.conn.execute(
+            "SELECT gram FROM grams WHERE gram >= ? AND gram < ? LIMIT ?",
+            (start, start + MAX_CHAR, MAX_ALTERNATIVES + 1),
+        )
+        return [gram for (gram,) in rows]
+
+    # --- FTS expressions ---
+
+    def rarest(self, text: str) -> str | None:
+        """An AND of the rarest trigrams of ``text`` (None: some trigram is nowhere)."""
+        grams = _trigrams(text)
+        if not grams:
+            return ""
+        if any(g not in self.freq for g in grams):
+            return None
+        chosen = sorted(grams, key=lambda g: (self.freq[g], g))[:RAREST]
+        return "(" + " AND ".join(quote(g) for g in sorted(chosen)) + ")"
+
+    def starts(self, term: str) -> str | None:
+        """An OR of the trigrams that start ``term`` where it starts a word (Japanese and
+        Chinese: anywhere)."""
+        if is_cjk(term):
+            alternatives = self._range(term)
+        elif len(term) == 2:
+            alternatives = [b + term for b in WORD_BREAKS if b + term in self.freq]
+        else:
+            alternatives = [g for b in WORD_BREAKS for g in self._range(b + term)]
+        if not alternatives or len(alternatives) > MAX_ALTERNATIVES:
+            return None
+        return "(" + " OR ".join(quote(g) for g in alternatives) + ")"
+
+    def line_start(self) -> str | None:
+        """The trigrams of a label or alias that starts with the whole query."""
+        if len(self.joined) >= 2:
+            first = "\n" + self.joined[:2]
+            return quote(first) if first in self.freq else None
+        alternatives = self._range("\n" + self.joined)
+        if not alternatives or len(alternatives) > MAX_ALTERNATIVES:
+            return None
+        return "(" + " OR ".join(quote(g) for g in alternatives) + ")"
+
+    def expression(self, scope: str, parts: Sequence[str | None]) -> str | None:
+        if any(p is None for p in parts):
+            return None
+        body = " AND ".join(p for p in parts if p)
+        if not body:
+            return None
+        columns = "" if scope == "text" else "{" + " ".join(_COLUMNS[scope]) + "} : "
+        filters = "".join(f" AND {quote(code)}" for code in self.codes)
+        return f"{columns}({body}){filters}"
+
+    def word_parts(self) -> list[str | None]:
+        """Each word's part of the expression: the rarest trigrams of the long words, or
+        (when every word is short) the trigrams that start each word."""
+        if self.long:
+            return [self.rarest(t) for t in self.long]
+        return [self.starts(t) for t in self.short]
+
+    # --- confirming in SQL ---
+
+    def confirm(self, sql: _Sql, columns: Sequence[str], terms: Sequence[str]) -> None:
+        """Every term occurs in one of ``columns`` of ``texts`` (alias ``t``)."""
+        for term in terms:
+            sql.add("AND (" + " OR ".join(f"instr(t.{c}, ?) > 0" for c in columns) + ")")
+            sql.args.extend([term] * len(columns))
+
+    def _all_in(self, column: str) -> tuple[str, list[object]]:
+        return " AND ".join(f"instr(t.{column}, ?) > 0" for _ in self.terms), list(self.terms)
+
+    # --- the first statement: every word anywhere, tiers in SQL ---
+
+    def first(self, scope: str, cap: int) -> list[tuple[int, str]] | None:
+        """The first ``cap + 1`` matches of ``scope`` ("text", or "names" for labels and
+        aliases) with their tiers, or None when a word is too short for this."""
+        if not self.long:
+            return None
+        expression = self.expression(scope, self.word_parts())
+        if expression is None:
+            return []
+        exact, prefix = f"\n{self.joined}\n", f"\n{self.joined}"
+        in_labels, label_args = self._all_in("labels")
+        in_aliases, alias_args = self._all_in("aliases")
+        sql = _Sql().add(
+            "SELECT f.rowid, CASE WHEN instr(t.labels, ?) > 0 THEN 0"
+            " WHEN instr(t.labels, ?) > 0 THEN 1"
+            f" WHEN {in_labels} THEN 2"
+            " WHEN instr(t.aliases, ?) > 0 THEN 3"
+            " WHEN instr(t.aliases, ?) > 0 THEN 4"
+            f" WHEN {in_aliases} THEN 5 ELSE 6 END",
+            exact, prefix, *label_args, exact, prefix, *alias_args,
+        )  # fmt: skip
+        sql.add("FROM fts f JOIN texts t ON t.rowid = f.rowid WHERE fts MATCH ?", expression)
+        if scope == "text":
+            self.confirm(sql, _COLUMNS["text"], self.terms)
+        else:
+            sql.add(f"AND (({in_labels}) OR ({in_aliases}))", *label_args, *alias_args)
+        sql.add("ORDER BY f.rowid LIMIT ?", cap + 1)
+        return [(rid, TIERS[tier]) for rid, tier in self.conn.execute(sql.text, sql.args)]
+
+    # --- one tier ---
+
+    def tier(self, tier: str, after: int, concept_codes: Sequence[str] = ()) -> Iterable[int]:
+        """Methods of ``tier`` with a rowid above ``after``, in index order (rows of a
+        better tier included)."""
+        if tier in ("exact", "alias-exact"):
+            return self._exact(LABEL if tier == "exact" else ALIAS, after)
+        if tier == "concept":
+            if not concept_codes:
+                return []
+            either = "(" + " OR ".join(quote(c) for c in concept_codes) + ")"
+            filters = "".join(f" AND {quote(code)}" for code in self.codes)
+            return self._fts(either + filters, _Sql(), after)
+        if tier in ("prefix", "alias-prefix"):
+            column = "labels" if tier == "prefix" else "aliases"
+            scope = "label" if tier == "prefix" else "alias"
+            expression = self.expression(scope, [self.line_start(), self.rarest(self.joined)])
+            check = _Sql().add(f"AND instr(t.{column}, ?) > 0", "\n" + self.joined)
+            return self._fts(expression, check, after)
+        scope = {"label": "label", "alias": "alias", "text": "text"}[tier]
+        if not self.long:
+            scope = "names" if scope == "text" else scope
+        expression = self.expression(scope, self.word_parts())
+        check = _Sql()
+        if self.long:
+            self.confirm(check, _COLUMNS[scope], self.terms)
+        return self._fts(expression, check, after)
+
+    def _fts(self, expression: str | None, check: _Sql, after: int) -> Iterable[int]:
+        if expression is None:
+            return []
+        join = "JOIN texts t ON t.rowid = f.rowid " if check.parts else ""
+        sql = _Sql().add(f"SELECT f.rowid FROM fts f {join}WHERE fts MATCH ?", expression)
+        sql.add("AND f.rowid > ?", after).add(check.text, *check.args).add("ORDER BY f.rowid")
+        return (rid for (rid,) in self.conn.execute(sql.text, sql.args))
+
+    def _exact(self, kind: int, after: int) -> Iterable[int]:
+        column = "labels" if kind == LABEL else "aliases"
+        sql = _Sql().add(
+            "SELECT n.method FROM names n JOIN texts t ON t.rowid = n.method",
+        )
+        if self.codes:
+            sql.add("JOIN methods m ON m.rowid = n.method")
+        sql.add(
+            f"WHERE n.key = ? AND n.method > ? AND instr(t.{column}, ?) > 0",
+            name_key(kind, self.joined), after, f"\n{self.joined}\n",
+        )  # fmt: skip
+        for code in self.codes:
+            sql.add("AND instr(m.codes, ?) > 0", code)
+        sql.add("ORDER BY n.method")
+        return (rid for (rid,) in self.conn.execute(sql.text, sql.args))
+
+    def filtered(self, cap: int) -> list[int]:
+        """Without words: the methods of every filter, in index order."""
+        expression = " AND ".join(quote(code) for code in self.codes)
+        rows = self.conn.execute(
+            "SELECT rowid FROM fts WHERE fts MATCH ? LIMIT ?", (expression, cap + 1)
+        )
+        return [rid for (rid,) in rows]
+
+
+def _trigrams(text: str) -> set[str]:
+    return {text[i : i + 3] for i in range(len(text) - 2)}
+
+
+def rank(hits: dict[int, str]) -> list[tuple[int, str]]:
+    """Hits in tier order; within a tier in the order they were found (index order)."""
+    ordered = list(hits.items())
+    ordered.sort(key=lambda item: _RANK.get(item[1], len(_RANK)))
+    return ordered
