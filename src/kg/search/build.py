@@ -52,6 +52,9 @@ class BuildReport:
     methods: int
     seconds: float
     size: int
+    phases: dict[str, float] = field(default_factory=dict)
+    """Seconds per step: reading the store's rows (``read``, with staging them), sorting
+    them, writing the tables, merging the FTS indexes (``optimize``)."""
 
 
 @dataclass
@@ -86,8 +89,9 @@ def build(
     stage = target.with_name(target.name + suffix + "-stage")
     for leftover in (tmp, stage):
         leftover.unlink(missing_ok=True)
+    phases: dict[str, float] = {}
     try:
-        methods = _write(tmp, stage, version, base_iri, documents, concepts)
+        methods = _write(tmp, stage, version, base_iri, documents, concepts, phases)
         with open(tmp, "rb") as handle:
             os.fsync(handle.fileno())
         os.replace(tmp, target)
@@ -100,7 +104,7 @@ def build(
         tmp.unlink(missing_ok=True)
         stage.unlink(missing_ok=True)
     return BuildReport(
-        target, version, methods, time.perf_counter() - started, target.stat().st_size
+        target, version, methods, time.perf_counter() - started, target.stat().st_size, phases
     )
 
 
@@ -111,7 +115,16 @@ def _write(
     base: str,
     documents: Iterable[Sequence[str]],
     concept_rows: Iterable[Sequence[str]],
+    phases: dict[str, float],
 ) -> int:
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        phases[name] = round(phases.get(name, 0.0) + now - clock, 2)
+        clock = now
+
     conn = sqlite3.connect(tmp, isolation_level=None)
     try:
         # Nothing to recover: a failed build is thrown away, so no journal and no syncs
@@ -127,6 +140,7 @@ def _write(
         conn.execute("BEGIN")
         concepts = _read_concepts(concept_rows, base)
         ids, sort_labels = _stage(conn, documents, base)
+        lap("read")
         ranks = _number(conn, ids, sort_labels)
         del sort_labels
         writer = _Writer(conn, base, concepts)
@@ -134,6 +148,7 @@ def _write(
             "SELECT k.rid, r.kind, r.lang, r.value FROM stage.raw r "
             "JOIN stage.ranks k ON k.mid = r.mid ORDER BY k.rid"
         )
+        lap("sort")
         following = 1
         for rid, group in groupby(rows, key=lambda row: int(row[0])):
             for textless in range(following, rid):  # a method without any text or facet
@@ -143,8 +158,11 @@ def _write(
         for textless in range(following, len(ranks) + 1):
             writer.add(textless, ids[ranks[textless - 1]], iter(()))
         writer.finish()
-        conn.execute("INSERT INTO fts(fts) VALUES ('optimize')")
-        conn.execute("CREATE VIRTUAL TABLE temp.fts_vocab USING fts5vocab(main, fts, 'row')")
+        lap("write")
+        for table in ("fts_names", "fts_text"):
+            conn.execute(f"INSERT INTO {table}({table}) VALUES ('optimize')")
+        lap("optimize")
+        conn.execute("CREATE VIRTUAL TABLE temp.fts_vocab USING fts5vocab(main, fts_text, 'row')")
         conn.execute("INSERT INTO grams SELECT term, doc FROM temp.fts_vocab ORDER BY term")
         conn.executemany(
             "INSERT INTO meta VALUES (?, ?)",
@@ -361,7 +379,11 @@ class _Writer:
         conn.executemany("INSERT INTO methods VALUES (?, ?, ?, ?)", self._methods)
         conn.executemany("INSERT INTO texts VALUES (?, ?, ?, ?)", self._texts)
         conn.executemany(
-            "INSERT INTO fts(rowid, labels, aliases, other, codes) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO fts_names(rowid, labels, aliases, codes) VALUES (?, ?, ?, ?)",
+            [(rid, labels, aliases, codes) for rid, labels, aliases, _, codes in self._fts],
+        )
+        conn.executemany(
+            "INSERT INTO fts_text(rowid, labels, aliases, other, codes) VALUES (?, ?, ?, ?, ?)",
             self._fts,
         )
         conn.executemany("INSERT INTO stage.names VALUES (?, ?)", self._names)

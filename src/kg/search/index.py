@@ -41,6 +41,9 @@ __all__ = [
 ]
 
 
+MMAP_BYTES = 1 << 36
+
+
 class SearchIndexError(RuntimeError):
     """The index file is missing, damaged or of another schema."""
 
@@ -110,6 +113,8 @@ class SearchIndex:
                 )
             except sqlite3.Error as exc:
                 raise SearchIndexError(f"{self.path}: {exc}") from exc
+            # The file never changes: map it rather than copy pages into every connection.
+            conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
             self._local.conn = conn
         return conn
 
@@ -218,9 +223,7 @@ class SearchIndex:
             "SELECT codes FROM methods WHERE rowid IN (SELECT value FROM json_each(?))",
             (json.dumps(list(rids)),),
         )
-        by_code: Counter[str] = Counter()
-        for (codes,) in rows:
-            by_code.update(split_codes(codes))
+        by_code = Counter(split_codes("".join(codes for (codes,) in rows)))
         for code, n in by_code.items():
             facet, value = self._values[code]
             counts[facet][value] = n
@@ -271,7 +274,7 @@ class SearchIndex:
         if code is None:
             return []
         rows = self._conn().execute(
-            "SELECT rowid FROM fts WHERE fts MATCH ? ORDER BY rowid LIMIT ? OFFSET ?",
+            "SELECT rowid FROM fts_names WHERE fts_names MATCH ? ORDER BY rowid LIMIT ? OFFSET ?",
             ('"' + code + '"', limit, offset),
         )
         return [rid for (rid,) in rows]

@@ -24,8 +24,9 @@ from kg.search.schema import ALIAS, LABEL, TIERS, name_key
 from kg.search.text import MIN_INDEXED, WORD_BREAKS, is_cjk
 
 MAX_CHAR = "\U0010ffff"
-RAREST = 3
-"""Trigrams of a word that the FTS expression asks for (the rarest ones)."""
+RAREST = 1
+"""Trigrams of a word that the FTS expression asks for (the rarest ones): each more one
+costs a walk through its list of methods, more than confirming a few more candidates."""
 MAX_ALTERNATIVES = 5000
 """Most trigrams a short word expands to (beyond: it matches nothing, rather than slowly)."""
 _COLUMNS = {
@@ -34,6 +35,7 @@ _COLUMNS = {
     "names": ("labels", "aliases"),
     "text": ("labels", "aliases", "other"),
 }
+_TABLES = {"label": "fts_names", "alias": "fts_names", "names": "fts_names", "text": "fts_text"}
 _RANK = {tier: number for number, tier in enumerate(TIERS)}
 
 
@@ -142,7 +144,7 @@ class Matcher:
         body = " AND ".join(p for p in parts if p)
         if not body:
             return None
-        columns = "" if scope == "text" else "{" + " ".join(_COLUMNS[scope]) + "} : "
+        columns = "" if scope in ("text", "names") else "{" + " ".join(_COLUMNS[scope]) + "} : "
         filters = "".join(f" AND {quote(code)}" for code in self.codes)
         return f"{columns}({body}){filters}"
 
@@ -186,7 +188,9 @@ class Matcher:
             f" WHEN {in_aliases} THEN 5 ELSE 6 END",
             exact, prefix, *label_args, exact, prefix, *alias_args,
         )  # fmt: skip
-        sql.add("FROM fts f JOIN texts t ON t.rowid = f.rowid WHERE fts MATCH ?", expression)
+        table = _TABLES[scope]
+        sql.add(f"FROM {table} f JOIN texts t ON t.rowid = f.rowid WHERE {table} MATCH ?")
+        sql.args.append(expression)
         if scope == "text":
             self.confirm(sql, _COLUMNS["text"], self.terms)
         else:
@@ -206,13 +210,13 @@ class Matcher:
                 return []
             either = "(" + " OR ".join(quote(c) for c in concept_codes) + ")"
             filters = "".join(f" AND {quote(code)}" for code in self.codes)
-            return self._fts(either + filters, _Sql(), after)
+            return self._fts("names", either + filters, _Sql(), after)
         if tier in ("prefix", "alias-prefix"):
             column = "labels" if tier == "prefix" else "aliases"
             scope = "label" if tier == "prefix" else "alias"
             expression = self.expression(scope, [self.line_start(), self.rarest(self.joined)])
             check = _Sql().add(f"AND instr(t.{column}, ?) > 0", "\n" + self.joined)
-            return self._fts(expression, check, after)
+            return self._fts(scope, expression, check, after)
         scope = {"label": "label", "alias": "alias", "text": "text"}[tier]
         if not self.long:
             scope = "names" if scope == "text" else scope
@@ -220,13 +224,14 @@ class Matcher:
         check = _Sql()
         if self.long:
             self.confirm(check, _COLUMNS[scope], self.terms)
-        return self._fts(expression, check, after)
+        return self._fts(scope, expression, check, after)
 
-    def _fts(self, expression: str | None, check: _Sql, after: int) -> Iterable[int]:
+    def _fts(self, scope: str, expression: str | None, check: _Sql, after: int) -> Iterable[int]:
         if expression is None:
             return []
+        table = _TABLES[scope]
         join = "JOIN texts t ON t.rowid = f.rowid " if check.parts else ""
-        sql = _Sql().add(f"SELECT f.rowid FROM fts f {join}WHERE fts MATCH ?", expression)
+        sql = _Sql().add(f"SELECT f.rowid FROM {table} f {join}WHERE {table} MATCH ?", expression)
         sql.add("AND f.rowid > ?", after).add(check.text, *check.args).add("ORDER BY f.rowid")
         return (rid for (rid,) in self.conn.execute(sql.text, sql.args))
 
@@ -250,7 +255,7 @@ class Matcher:
         """Without words: the methods of every filter, in index order."""
         expression = " AND ".join(quote(code) for code in self.codes)
         rows = self.conn.execute(
-            "SELECT rowid FROM fts WHERE fts MATCH ? LIMIT ?", (expression, cap + 1)
+            "SELECT rowid FROM fts_names WHERE fts_names MATCH ? LIMIT ?", (expression, cap + 1)
         )
         return [rid for (rid,) in rows]
 

@@ -11,11 +11,13 @@ One SQLite file per store snapshot, written once and never changed. Tables:
                  summary, attribution, type, originator names, source title), one text a
                  line, each column starting and ending with a line break: what every
                  match is checked against
-``fts``          FTS5, trigram tokenizer, contentless, ``detail=column``: the same texts
-                 and the facet codes; it only finds candidates (an AND of a few trigrams
-                 of each word), ``texts`` confirms them
-``grams``        every trigram of ``fts`` with its number of methods (to pick each word's
-                 rarest trigrams, and the trigrams that start a short word)
+``fts_names``    FTS5, trigram tokenizer, contentless, ``detail=column``: labels, aliases
+                 and the facet codes (the label and alias tiers, short words, filters)
+``fts_text``     the same with the other texts too, ``detail=none`` (every word anywhere);
+                 both only propose candidates (an AND of the rarest trigram of each
+                 word), ``texts`` confirms them
+``grams``        every trigram of ``fts_text`` with its number of methods (to pick each
+                 word's rarest trigrams, and the trigrams that start a short word)
 ``names``        a 64-bit key of every label (kind 0) and alias (kind 1) phrase, for exact
                  matches through a B-tree
 ``facet_values`` (code, facet, value): field and family (a method has the codes of its
@@ -52,8 +54,10 @@ CREATE TABLE methods(rowid INTEGER PRIMARY KEY, id TEXT NOT NULL, codes TEXT NOT
     doc BLOB NOT NULL);
 CREATE TABLE texts(rowid INTEGER PRIMARY KEY, labels TEXT NOT NULL, aliases TEXT NOT NULL,
     other TEXT NOT NULL);
-CREATE VIRTUAL TABLE fts USING fts5(labels, aliases, other, codes, content = '',
+CREATE VIRTUAL TABLE fts_names USING fts5(labels, aliases, codes, content = '',
     columnsize = 0, detail = 'column', tokenize = 'trigram case_sensitive 1');
+CREATE VIRTUAL TABLE fts_text USING fts5(labels, aliases, other, codes, content = '',
+    columnsize = 0, detail = 'none', tokenize = 'trigram case_sensitive 1');
 CREATE TABLE grams(gram TEXT PRIMARY KEY, methods INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE names(key INTEGER NOT NULL, method INTEGER NOT NULL,
     PRIMARY KEY (key, method)) WITHOUT ROWID;
