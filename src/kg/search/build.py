@@ -32,9 +32,9 @@ from kg.search.schema import (
     TEXT_KINDS,
     facet_code,
     lines,
+    Packer,
     make_dictionary,
     name_key,
-    pack,
 )
 from kg.search.text import edits1, latin_words, normalise, phrase
 
@@ -162,8 +162,13 @@ def _write(
         for table in ("fts_names", "fts_text"):
             conn.execute(f"INSERT INTO {table}({table}) VALUES ('optimize')")
         lap("optimize")
-        conn.execute("CREATE VIRTUAL TABLE temp.fts_vocab USING fts5vocab(main, fts_text, 'row')")
-        conn.execute("INSERT INTO grams SELECT term, doc FROM temp.fts_vocab ORDER BY term")
+        for table in ("fts_names", "fts_text"):
+            conn.execute(f"CREATE VIRTUAL TABLE temp.{table}_vocab USING fts5vocab(main, {table}, row)")
+        conn.execute(
+            "INSERT INTO grams SELECT t.term, coalesce(n.doc, 0), t.doc FROM temp.fts_text_vocab t "
+            "LEFT JOIN temp.fts_names_vocab n ON n.term = t.term ORDER BY t.term"
+        )
+        lap("grams")
         conn.executemany(
             "INSERT INTO meta VALUES (?, ?)",
             [("schema", SCHEMA_VERSION), ("version", version), ("methods", str(writer.count)),
@@ -293,6 +298,7 @@ class _Writer:
         self.concepts = concepts
         self.count = 0
         self.dictionary = b""
+        self._pack = Packer(b"")
         self._codes: dict[tuple[str, str], str] = {}
         self._per_facet: Counter[str] = Counter()
         self._direct: Counter[str] = Counter()
@@ -372,8 +378,9 @@ class _Writer:
             self.dictionary = make_dictionary(
                 [json.dumps(d, ensure_ascii=False).encode() for *_, d in self._pending]
             ) or b"{}"
+            self._pack = Packer(self.dictionary)
         for rid, method_id, codes, doc in self._pending:
-            self._methods.append((rid, method_id, codes, pack(doc, self.dictionary)))
+            self._methods.append((rid, method_id, codes, self._pack(doc)))
         self._pending.clear()
         conn = self.conn
         conn.executemany("INSERT INTO methods VALUES (?, ?, ?, ?)", self._methods)

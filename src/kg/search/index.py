@@ -175,18 +175,18 @@ class SearchIndex:
             after = first[-1][0]
             for rid, tier in first:
                 seen[tier].append(rid)
-        concept_codes: list[str] = []
-        if "concept" in remaining:
-            concept_codes = [
-                code
-                for c in self.matching_concepts(matcher.terms)
-                if (code := self._codes.get((c.kind, c.id))) is not None
-            ]
         for tier in remaining:
             if len(hits) > cap or clock.over():
                 return
             for rid in seen.get(tier, []):
                 hits.setdefault(rid, tier)
+            concept_codes: list[str] = []
+            if tier == "concept":
+                concept_codes = [
+                    code
+                    for c in self.matching_concepts(matcher.terms)
+                    if (code := self._codes.get((c.kind, c.id))) is not None
+                ]
             for rid in matcher.tier(tier, 0 if tier == "concept" else after, concept_codes):
                 if rid not in hits:
                     hits[rid] = tier

@@ -27,6 +27,9 @@ MAX_CHAR = "\U0010ffff"
 RAREST = 1
 """Trigrams of a word that the FTS expression asks for (the rarest ones): each more one
 costs a walk through its list of methods, more than confirming a few more candidates."""
+PREFIX_RAREST = 2
+"""Trigrams of the whole query beside the one that starts a label (a common first letter
+pair starts many labels)."""
 MAX_ALTERNATIVES = 5000
 """Most trigrams a short word expands to (beyond: it matches nothing, rather than slowly)."""
 _COLUMNS = {
@@ -89,30 +92,37 @@ class Matcher:
                 wanted.update(b + term for b in WORD_BREAKS)
         self.freq = self._frequencies(wanted)
 
-    def _frequencies(self, grams: Iterable[str]) -> dict[str, int]:
+    def _frequencies(self, grams: Iterable[str]) -> dict[str, tuple[int, int]]:
+        """(methods in fts_names, in fts_text) of each trigram that occurs anywhere."""
         rows = self.conn.execute(
-            "SELECT gram, methods FROM grams WHERE gram IN (SELECT value FROM json_each(?))",
+            "SELECT gram, names, texts FROM grams WHERE gram IN (SELECT value FROM json_each(?))",
             (json.dumps(sorted(grams), ensure_ascii=False),),
         )
-        return dict(rows.fetchall())
+        return {gram: (names, texts) for gram, names, texts in rows}
+
+    def _in_names(self, gram: str) -> bool:
+        return self.freq.get(gram, (0, 0))[0] > 0
 
     def _range(self, start: str) -> list[str]:
+        """The trigrams of labels and aliases that start with ``start``."""
         rows = self.conn.execute(
-            "SELECT gram FROM grams WHERE gram >= ? AND gram < ? LIMIT ?",
+            "SELECT gram FROM grams WHERE gram >= ? AND gram < ? AND names > 0 LIMIT ?",
             (start, start + MAX_CHAR, MAX_ALTERNATIVES + 1),
         )
         return [gram for (gram,) in rows]
 
     # --- FTS expressions ---
 
-    def rarest(self, text: str) -> str | None:
-        """An AND of the rarest trigrams of ``text`` (None: some trigram is nowhere)."""
+    def rarest(self, text: str, scope: str, count: int = RAREST) -> str | None:
+        """An AND of the rarest trigrams of ``text`` in the FTS table of ``scope`` (None:
+        some trigram is nowhere)."""
         grams = _trigrams(text)
         if not grams:
             return ""
-        if any(g not in self.freq for g in grams):
+        column = 1 if _TABLES[scope] == "fts_text" else 0
+        if any(self.freq.get(g, (0, 0))[column] == 0 for g in grams):
             return None
-        chosen = sorted(grams, key=lambda g: (self.freq[g], g))[:RAREST]
+        chosen = sorted(grams, key=lambda g: (self.freq[g][column], g))[:count]
         return "(" + " AND ".join(quote(g) for g in sorted(chosen)) + ")"
 
     def starts(self, term: str) -> str | None:
@@ -121,7 +131,7 @@ class Matcher:
         if is_cjk(term):
             alternatives = self._range(term)
         elif len(term) == 2:
-            alternatives = [b + term for b in WORD_BREAKS if b + term in self.freq]
+            alternatives = [b + term for b in WORD_BREAKS if self._in_names(b + term)]
         else:
             alternatives = [g for b in WORD_BREAKS for g in self._range(b + term)]
         if not alternatives or len(alternatives) > MAX_ALTERNATIVES:
@@ -132,7 +142,7 @@ class Matcher:
         """The trigrams of a label or alias that starts with the whole query."""
         if len(self.joined) >= 2:
             first = "\n" + self.joined[:2]
-            return quote(first) if first in self.freq else None
+            return quote(first) if self._in_names(first) else None
         alternatives = self._range("\n" + self.joined)
         if not alternatives or len(alternatives) > MAX_ALTERNATIVES:
             return None
@@ -148,11 +158,11 @@ class Matcher:
         filters = "".join(f" AND {quote(code)}" for code in self.codes)
         return f"{columns}({body}){filters}"
 
-    def word_parts(self) -> list[str | None]:
+    def word_parts(self, scope: str) -> list[str | None]:
         """Each word's part of the expression: the rarest trigrams of the long words, or
         (when every word is short) the trigrams that start each word."""
         if self.long:
-            return [self.rarest(t) for t in self.long]
+            return [self.rarest(t, scope) for t in self.long]
         return [self.starts(t) for t in self.short]
 
     # --- confirming in SQL ---
@@ -173,7 +183,7 @@ class Matcher:
         aliases) with their tiers, or None when a word is too short for this."""
         if not self.long:
             return None
-        expression = self.expression(scope, self.word_parts())
+        expression = self.expression(scope, self.word_parts(scope))
         if expression is None:
             return []
         exact, prefix = f"\n{self.joined}\n", f"\n{self.joined}"
@@ -214,13 +224,15 @@ class Matcher:
         if tier in ("prefix", "alias-prefix"):
             column = "labels" if tier == "prefix" else "aliases"
             scope = "label" if tier == "prefix" else "alias"
-            expression = self.expression(scope, [self.line_start(), self.rarest(self.joined)])
+            expression = self.expression(
+                scope, [self.line_start(), self.rarest(self.joined, scope, PREFIX_RAREST)]
+            )
             check = _Sql().add(f"AND instr(t.{column}, ?) > 0", "\n" + self.joined)
             return self._fts(scope, expression, check, after)
         scope = {"label": "label", "alias": "alias", "text": "text"}[tier]
         if not self.long:
             scope = "names" if scope == "text" else scope
-        expression = self.expression(scope, self.word_parts())
+        expression = self.expression(scope, self.word_parts(scope))
         check = _Sql()
         if self.long:
             self.confirm(check, _COLUMNS[scope], self.terms)

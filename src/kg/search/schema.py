@@ -16,8 +16,9 @@ One SQLite file per store snapshot, written once and never changed. Tables:
 ``fts_text``     the same with the other texts too, ``detail=none`` (every word anywhere);
                  both only propose candidates (an AND of the rarest trigram of each
                  word), ``texts`` confirms them
-``grams``        every trigram of ``fts_text`` with its number of methods (to pick each
-                 word's rarest trigrams, and the trigrams that start a short word)
+``grams``        every trigram with its number of methods in ``fts_names`` and in
+                 ``fts_text`` (to pick each word's rarest trigrams, and the trigrams that
+                 start a short word)
 ``names``        a 64-bit key of every label (kind 0) and alias (kind 1) phrase, for exact
                  matches through a B-tree
 ``facet_values`` (code, facet, value): field and family (a method has the codes of its
@@ -34,6 +35,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import zlib
 from typing import Any
 
@@ -58,7 +60,8 @@ CREATE VIRTUAL TABLE fts_names USING fts5(labels, aliases, codes, content = '',
     columnsize = 0, detail = 'column', tokenize = 'trigram case_sensitive 1');
 CREATE VIRTUAL TABLE fts_text USING fts5(labels, aliases, other, codes, content = '',
     columnsize = 0, detail = 'none', tokenize = 'trigram case_sensitive 1');
-CREATE TABLE grams(gram TEXT PRIMARY KEY, methods INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE grams(gram TEXT PRIMARY KEY, names INTEGER NOT NULL, texts INTEGER NOT NULL)
+    WITHOUT ROWID;
 CREATE TABLE names(key INTEGER NOT NULL, method INTEGER NOT NULL,
     PRIMARY KEY (key, method)) WITHOUT ROWID;
 CREATE TABLE facet_values(code TEXT PRIMARY KEY, facet TEXT NOT NULL, value TEXT NOT NULL);
@@ -91,8 +94,11 @@ def facet_code(facet: str, number: int) -> str:
     return chr(_KIND_BASE + FACETS.index(facet)) + chr(_DIGIT_BASE + high) + chr(_DIGIT_BASE + low)
 
 
+_CODE = re.compile("." * CODE_LENGTH, re.DOTALL)
+
+
 def split_codes(codes: str) -> list[str]:
-    return [codes[i : i + CODE_LENGTH] for i in range(0, len(codes), CODE_LENGTH)]
+    return _CODE.findall(codes)
 
 
 # --- names -----------------------------------------------------------------------------------
@@ -114,7 +120,8 @@ def lines(phrases: list[str]) -> str:
 
 # --- documents -------------------------------------------------------------------------------
 
-DICTIONARY_BYTES = 32_768
+DICTIONARY_BYTES = 8192
+"""A larger dictionary compresses a little better and costs much more per document."""
 
 
 def make_dictionary(samples: list[bytes]) -> bytes:
@@ -123,10 +130,17 @@ def make_dictionary(samples: list[bytes]) -> bytes:
     return b"".join(samples)[-DICTIONARY_BYTES:]
 
 
-def pack(doc: dict[str, Any], dictionary: bytes) -> bytes:
-    compressor = zlib.compressobj(6, zdict=dictionary) if dictionary else zlib.compressobj(6)
-    data = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
-    return compressor.compress(data) + compressor.flush()
+class Packer:
+    """Documents to compressed JSON with one dictionary (a primed compressor is copied for
+    each document: setting the dictionary costs more than compressing)."""
+
+    def __init__(self, dictionary: bytes) -> None:
+        self._primed = zlib.compressobj(6, zdict=dictionary) if dictionary else None
+
+    def __call__(self, doc: dict[str, Any]) -> bytes:
+        compressor = self._primed.copy() if self._primed else zlib.compressobj(6)
+        data = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
+        return compressor.compress(data) + compressor.flush()
 
 
 def unpack(blob: bytes, dictionary: bytes) -> dict[str, Any]:

@@ -68,7 +68,7 @@ def collapse(text: str) -> str:
 def phrase(normalised: str) -> str:
     """A normalised name as the words of a query compare with it: surrounding punctuation
     of each word removed, one space between words (exact and prefix matches)."""
-    return " ".join(w for w in (word.strip(_STRIP) for word in normalised.split()) if w)
+    return " ".join([w for w in [word.strip(_STRIP) for word in normalised.split()] if w])
 
 
 WORD_BREAKS = " \n-_/.,;:()[]{}'\"“”‘’«»!?"

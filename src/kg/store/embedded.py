@@ -451,27 +451,27 @@ def _tsv_unescape(match: re.Match[str]) -> str:
     return chr(int(short or long, 16))
 
 
+def _tsv_cell(cell: str) -> tuple[str, str]:
+    """A SPARQL TSV term (N-Triples syntax) as (value, language)."""
+    if not cell:
+        return "", ""
+    first = cell[0]
+    if first == "<" and cell[-1] == ">":
+        return cell[1:-1], ""
+    if first != '"':
+        return cell, ""  # numbers, booleans, blank nodes
+    end = cell.rindex('"')
+    value = cell[1:end]
+    if "\\" in value:
+        value = _TSV_ESCAPE.sub(_tsv_unescape, value)
+    return value, cell[end + 2 :] if cell[end + 1 : end + 2] == "@" else ""
+
+
 def _tsv_rows(text: Any) -> Iterator[tuple[str, ...]]:
-    """SPARQL TSV rows as (value, …, language, …): terms in N-Triples syntax."""
-    header = text.readline().rstrip("\n").split("\t")
-    width = len(header)
+    """SPARQL TSV rows as (value, …, language, …)."""
+    width = len(text.readline().rstrip("\n").split("\t"))
     for line in text:
         cells = line.rstrip("\n").split("\t")
-        values: list[str] = []
-        languages: list[str] = []
-        for cell in cells[:width]:
-            language = ""
-            if cell.startswith('"'):
-                end = cell.rindex('"')
-                if cell.startswith("@", end + 1):
-                    language = cell[end + 2 :]
-                cell = cell[1:end]
-                if "\\" in cell:
-                    cell = _TSV_ESCAPE.sub(_tsv_unescape, cell)
-            elif cell.startswith("<") and cell.endswith(">"):
-                cell = cell[1:-1]
-            values.append(cell)
-            languages.append(language)
-        values.extend([""] * (width - len(values)))
-        languages.extend([""] * (width - len(languages)))
-        yield (*values, *languages)
+        cells.extend([""] * (width - len(cells)))
+        pairs = [_tsv_cell(cell) for cell in cells[:width]]
+        yield tuple([value for value, _ in pairs] + [lang for _, lang in pairs])
