@@ -304,6 +304,7 @@ class _Writer:
         self._direct: Counter[str] = Counter()
         self._totals: Counter[tuple[str, str]] = Counter()
         self._vocab: Counter[str] = Counter()
+        self._words: set[str] = set()
         self._ancestors: dict[str, set[str]] = {}
         self._pending: list[tuple[int, str, str, dict[str, Any]]] = []
         self._methods: list[tuple[int, str, str, bytes]] = []
@@ -360,6 +361,8 @@ class _Writer:
         aliases = sorted({phrase(normalise(v)) for _, v in doc.get("alias", [])} - {""})
         other = [phrase(normalise(v)) for kind in TEXT_KINDS for _, v in doc.get(kind, [])]
         texts = (lines(labels), lines(aliases), lines(other))
+        for text in texts:
+            self._words.update(text.split())
         self._texts.append((rid, *texts))
         # One more line break: the last character of a text starts a trigram too (words of
         # one character are looked up by the trigrams they start).
@@ -407,6 +410,11 @@ class _Writer:
             "INSERT INTO facet_values VALUES (?, ?, ?)",
             sorted((code, facet, value) for (facet, value), code in self._codes.items()),
         )
+        conn.executemany(
+            "INSERT INTO fts_words(rowid, word) VALUES (?, ?)", enumerate(sorted(self._words), 1)
+        )
+        self._words.clear()
+        conn.execute("INSERT INTO fts_words(fts_words) VALUES ('optimize')")
         conn.executemany("INSERT INTO vocab VALUES (?, ?)", sorted(self._vocab.items()))
         conn.executemany(
             "INSERT INTO vocab_del VALUES (?, ?)",

@@ -42,6 +42,8 @@ __all__ = [
 
 
 MMAP_BYTES = 1 << 36
+FEW = 2000
+"""Candidates below which one statement classifies every match (rather than one per tier)."""
 
 
 class SearchIndexError(RuntimeError):
@@ -160,21 +162,31 @@ class SearchIndex:
         tiers: Sequence[str],
         clock: _Budget,
     ) -> None:
-        first = matcher.first("text" if "text" in tiers else "names", cap)
+        scope = "text" if "text" in tiers else "names"
         after = 0
         seen: dict[str, list[int]] = defaultdict(list)
         remaining = list(tiers)
-        if first is not None and len(first) <= cap:
-            # Every match is known: ranked here; only the concepts' methods may add some.
-            for rid, tier in sorted(first, key=lambda hit: (TIERS.index(hit[1]), hit[0])):
-                hits[rid] = tier
+        if matcher.long and matcher.absent():
             remaining = [t for t in tiers if t == "concept"]
-        elif first is not None:
-            # More than cap matches: each tier's matches up to the last one are known; the
-            # tiers are asked for theirs after it.
-            after = first[-1][0]
-            for rid, tier in first:
-                seen[tier].append(rid)
+        elif matcher.long and matcher.estimate(scope, self.methods) <= FEW:
+            first = matcher.classified(scope, cap + 1)
+            if len(first) <= cap:
+                # Every match is known: ranked here; only the concepts' methods may add some.
+                for rid, tier in sorted(first, key=lambda hit: (TIERS.index(hit[1]), hit[0])):
+                    hits[rid] = tier
+                remaining = [t for t in tiers if t == "concept"]
+            else:
+                # More than cap: each tier's matches up to the last one are known; the tiers
+                # are asked for theirs after it.
+                after = first[-1][0]
+                for rid, tier in first:
+                    seen[tier].append(rid)
+        elif matcher.long and scope == "text" and matcher.estimate("names", self.methods) <= FEW:
+            # Few labels and aliases hold the words: all of them at once, then the rest.
+            names = matcher.classified("names", None)
+            for rid, tier in sorted(names, key=lambda hit: (TIERS.index(hit[1]), hit[0])):
+                hits[rid] = tier
+            remaining = [t for t in tiers if t in ("text", "concept")]
         for tier in remaining:
             if len(hits) > cap or clock.over():
                 return

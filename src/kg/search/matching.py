@@ -7,10 +7,11 @@ by the trigrams that start them (a word break, then the word: ``" tl"``, ``"-tl"
 Japanese and Chinese anywhere), which needs no confirmation. Facet filters are one more
 AND term each (their codes).
 
-One statement fetches the first ``cap + 1`` methods in index order (shortest label first)
-matching every word anywhere, each with its tier worked out in SQL. When there are no more,
-that is the whole answer. When there are more, each tier is asked for its own first
-methods after those, best tier first, until ``cap + 1`` are known.
+When the rarest trigrams promise few candidates, one statement fetches the first
+``cap + 1`` methods in index order (shortest label first) matching every word anywhere,
+each with its tier worked out in SQL; when there are no more, that is the whole answer.
+Otherwise (or when there are more) each tier is asked for its own first methods, best tier
+first, until ``cap + 1`` are known: common words fill the best tiers after a few rows.
 """
 
 from __future__ import annotations
@@ -84,7 +85,7 @@ class Matcher:
         self.short = [t for t in terms if len(t) < MIN_INDEXED]
         self.joined = " ".join(terms)
         self.codes = list(codes)
-        wanted = {g for t in [*self.long, self.joined] for g in _trigrams(t)}
+        wanted = {g for t in [*self.long, self.joined] for g in _trigrams(t)} | set(self.codes)
         if len(self.joined) >= 2:
             wanted.add("\n" + self.joined[:2])
         for term in self.short:
@@ -176,13 +177,37 @@ class Matcher:
     def _all_in(self, column: str) -> tuple[str, list[object]]:
         return " AND ".join(f"instr(t.{column}, ?) > 0" for _ in self.terms), list(self.terms)
 
-    # --- the first statement: every word anywhere, tiers in SQL ---
+    # --- planning ---
 
-    def first(self, scope: str, cap: int) -> list[tuple[int, str]] | None:
-        """The first ``cap + 1`` matches of ``scope`` ("text", or "names" for labels and
-        aliases) with their tiers, or None when a word is too short for this."""
-        if not self.long:
-            return None
+    def absent(self) -> bool:
+        """Some long word is part of no word of any text (a misspelling, mostly): nothing
+        matches, and no FTS list need be walked to find that out."""
+        for term in self.long:
+            found = self.conn.execute(
+                "SELECT 1 FROM fts_words WHERE fts_words MATCH ? LIMIT 1", (quote(term),)
+            ).fetchone()
+            if found is None:
+                return True
+        return False
+
+    def estimate(self, scope: str, methods: int) -> float:
+        """At most how many candidates an FTS statement of ``scope`` proposes (filters
+        counted as independent of the words)."""
+        column = 1 if _TABLES[scope] == "fts_text" else 0
+        counts = [
+            min(self.freq.get(g, (0, 0))[column] for g in _trigrams(t)) for t in self.long
+        ]
+        estimate = float(min(counts)) if counts else float(methods)
+        for code in self.codes:
+            estimate *= self.freq.get(code, (0, 0))[column] / max(1, methods)
+        return estimate
+
+    # --- every match of a scope, tiers worked out in SQL ---
+
+    def classified(self, scope: str, limit: int | None) -> list[tuple[int, str]]:
+        """The first ``limit`` (None: all) matches of ``scope`` ("text" for every word
+        anywhere, "names" for every word in a label or every word in an alias) with their
+        tiers, in index order. Needs a long word."""
         expression = self.expression(scope, self.word_parts(scope))
         if expression is None:
             return []
@@ -205,7 +230,9 @@ class Matcher:
             self.confirm(sql, _COLUMNS["text"], self.terms)
         else:
             sql.add(f"AND (({in_labels}) OR ({in_aliases}))", *label_args, *alias_args)
-        sql.add("ORDER BY f.rowid LIMIT ?", cap + 1)
+        sql.add("ORDER BY f.rowid")
+        if limit is not None:
+            sql.add("LIMIT ?", limit)
         return [(rid, TIERS[tier]) for rid, tier in self.conn.execute(sql.text, sql.args)]
 
     # --- one tier ---

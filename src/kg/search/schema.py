@@ -16,6 +16,9 @@ One SQLite file per store snapshot, written once and never changed. Tables:
 ``fts_text``     the same with the other texts too, ``detail=none`` (every word anywhere);
                  both only propose candidates (an AND of the rarest trigram of each
                  word), ``texts`` confirms them
+``fts_words``    every distinct word (run without spaces) of every text, trigram index with
+                 positions: a query word that is part of none matches nothing (found
+                 without walking the lists of ``fts_text``)
 ``grams``        every trigram with its number of methods in ``fts_names`` and in
                  ``fts_text`` (to pick each word's rarest trigrams, and the trigrams that
                  start a short word)
@@ -60,6 +63,8 @@ CREATE VIRTUAL TABLE fts_names USING fts5(labels, aliases, codes, content = '',
     columnsize = 0, detail = 'column', tokenize = 'trigram case_sensitive 1');
 CREATE VIRTUAL TABLE fts_text USING fts5(labels, aliases, other, codes, content = '',
     columnsize = 0, detail = 'none', tokenize = 'trigram case_sensitive 1');
+CREATE VIRTUAL TABLE fts_words USING fts5(word, content = '', columnsize = 0,
+    detail = 'full', tokenize = 'trigram case_sensitive 1');
 CREATE TABLE grams(gram TEXT PRIMARY KEY, names INTEGER NOT NULL, texts INTEGER NOT NULL)
     WITHOUT ROWID;
 CREATE TABLE names(key INTEGER NOT NULL, method INTEGER NOT NULL,
