@@ -356,7 +356,8 @@ class _Writer:
                 doc[key].sort(key=lambda lv: (lv[0] != "en", lv[0], lv[1]))
         doc["id"] = method_id
         self._totals.update(facets)
-        codes = "".join(sorted(self.code(pair) for pair in facets))
+        method_codes = sorted(self.code(pair) for pair in facets)
+        codes = "".join(method_codes)
         labels = sorted({phrase(normalise(v)) for _, v in doc.get("label", [])} - {""})
         aliases = sorted({phrase(normalise(v)) for _, v in doc.get("alias", [])} - {""})
         other = [phrase(normalise(v)) for kind in TEXT_KINDS for _, v in doc.get(kind, [])]
@@ -371,7 +372,7 @@ class _Writer:
             self._names.extend((name_key(kind_number, name), rid) for name in names)
             for name in names:
                 self._vocab.update(latin_words(name))
-        self._pending.append((rid, method_id, codes, doc))
+        self._pending.append((rid, method_id, " ".join(method_codes), doc))
         self.count += 1
         if len(self._pending) >= (DICTIONARY_SAMPLES if not self.dictionary else BATCH):
             self._flush()

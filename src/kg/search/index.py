@@ -23,7 +23,6 @@ from kg.search.schema import (
     SUGGEST_TIERS,
     TEXT_KINDS,
     TIERS,
-    split_codes,
     unpack,
 )
 from kg.search.text import distance, edits1, is_latin_word, normalise
@@ -88,6 +87,8 @@ class SearchIndex:
         self._by_iri: dict[str, Concept] = {}
         self._concept_texts: list[tuple[Concept, list[str]]] = []
         self._concepts_lock = threading.Lock()
+        self.memo: dict[str, Any] = {}
+        """What callers derive from this index and keep while it is current."""
         conn = self._conn()
         try:
             meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
@@ -199,7 +200,8 @@ class SearchIndex:
                     for c in self.matching_concepts(matcher.terms)
                     if (code := self._codes.get((c.kind, c.id))) is not None
                 ]
-            for rid in matcher.tier(tier, 0 if tier == "concept" else after, concept_codes):
+            start = 0 if tier == "concept" else after
+            for rid in matcher.tier(tier, start, concept_codes, known=list(hits)):
                 if rid not in hits:
                     hits[rid] = tier
                     if len(hits) > cap:
@@ -235,7 +237,7 @@ class SearchIndex:
             "SELECT codes FROM methods WHERE rowid IN (SELECT value FROM json_each(?))",
             (json.dumps(list(rids)),),
         )
-        by_code = Counter(split_codes("".join(codes for (codes,) in rows)))
+        by_code = Counter(" ".join([codes for (codes,) in rows]).split())
         for code, n in by_code.items():
             facet, value = self._values[code]
             counts[facet][value] = n

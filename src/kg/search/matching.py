@@ -25,9 +25,12 @@ from kg.search.schema import ALIAS, LABEL, TIERS, name_key
 from kg.search.text import MIN_INDEXED, WORD_BREAKS, is_cjk
 
 MAX_CHAR = "\U0010ffff"
-RAREST = 1
-"""Trigrams of a word that the FTS expression asks for (the rarest ones): each more one
-costs a walk through its list of methods, more than confirming a few more candidates."""
+RAREST = 3
+"""Trigrams of a word that the FTS expression asks for (the rarest ones)."""
+COMMONER = 4
+"""How much commoner than a word's rarest trigram another may be and still be asked for:
+each costs a walk through its list of methods, and confirming a candidate costs as much
+as walking some hundred entries."""
 PREFIX_RAREST = 2
 """Trigrams of the whole query beside the one that starts a label (a common first letter
 pair starts many labels)."""
@@ -92,6 +95,7 @@ class Matcher:
             if len(term) == 2 and not is_cjk(term):
                 wanted.update(b + term for b in WORD_BREAKS)
         self.freq = self._frequencies(wanted)
+        self._known: str | None = None
 
     def _frequencies(self, grams: Iterable[str]) -> dict[str, tuple[int, int]]:
         """(methods in fts_names, in fts_text) of each trigram that occurs anywhere."""
@@ -123,7 +127,11 @@ class Matcher:
         column = 1 if _TABLES[scope] == "fts_text" else 0
         if any(self.freq.get(g, (0, 0))[column] == 0 for g in grams):
             return None
-        chosen = sorted(grams, key=lambda g: (self.freq[g][column], g))[:count]
+        ordered = sorted(grams, key=lambda g: (self.freq[g][column], g))
+        rarest = self.freq[ordered[0]][column]
+        # A trigram a few times as common may still cut many candidates (Thai and Japanese
+        # fragments); a much commoner one costs more to walk than it saves.
+        chosen = [g for g in ordered[:count] if self.freq[g][column] <= COMMONER * rarest]
         return "(" + " AND ".join(quote(g) for g in sorted(chosen)) + ")"
 
     def starts(self, term: str) -> str | None:
@@ -237,9 +245,16 @@ class Matcher:
 
     # --- one tier ---
 
-    def tier(self, tier: str, after: int, concept_codes: Sequence[str] = ()) -> Iterable[int]:
+    def tier(
+        self,
+        tier: str,
+        after: int,
+        concept_codes: Sequence[str] = (),
+        known: Sequence[int] = (),
+    ) -> Iterable[int]:
         """Methods of ``tier`` with a rowid above ``after``, in index order (rows of a
-        better tier included)."""
+        better tier included, but none of ``known``: they need no confirming)."""
+        self._known = json.dumps(list(known)) if known else None
         if tier in ("exact", "alias-exact"):
             return self._exact(LABEL if tier == "exact" else ALIAS, after)
         if tier == "concept":
@@ -271,7 +286,10 @@ class Matcher:
         table = _TABLES[scope]
         join = "JOIN texts t ON t.rowid = f.rowid " if check.parts else ""
         sql = _Sql().add(f"SELECT f.rowid FROM {table} f {join}WHERE {table} MATCH ?", expression)
-        sql.add("AND f.rowid > ?", after).add(check.text, *check.args).add("ORDER BY f.rowid")
+        sql.add("AND f.rowid > ?", after)
+        if self._known is not None:
+            sql.add("AND f.rowid NOT IN (SELECT value FROM json_each(?))", self._known)
+        sql.add(check.text, *check.args).add("ORDER BY f.rowid")
         return (rid for (rid,) in self.conn.execute(sql.text, sql.args))
 
     def _exact(self, kind: int, after: int) -> Iterable[int]:

@@ -4,7 +4,7 @@ compressed documents.
 One SQLite file per store snapshot, written once and never changed. Tables:
 
 ``methods``      one row per method: rowid (the order of labels, shortest first), id, the
-                 codes of its facet values, and its document (every original text, what
+                 codes of its facet values (space-separated), and its document (every original text, what
                  results show and highlight) as zlib-compressed JSON with a dictionary
                  kept in ``meta``
 ``texts``        the normalised texts of each method (``labels``, ``aliases``, ``other``:
@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import zlib
 from typing import Any
 
@@ -99,11 +98,7 @@ def facet_code(facet: str, number: int) -> str:
     return chr(_KIND_BASE + FACETS.index(facet)) + chr(_DIGIT_BASE + high) + chr(_DIGIT_BASE + low)
 
 
-_CODE = re.compile("." * CODE_LENGTH, re.DOTALL)
 
-
-def split_codes(codes: str) -> list[str]:
-    return _CODE.findall(codes)
 
 
 # --- names -----------------------------------------------------------------------------------
@@ -150,5 +145,6 @@ class Packer:
 
 def unpack(blob: bytes, dictionary: bytes) -> dict[str, Any]:
     decompressor = zlib.decompressobj(zdict=dictionary) if dictionary else zlib.decompressobj()
-    loaded: dict[str, Any] = json.loads(decompressor.decompress(blob) + decompressor.flush())
+    data = decompressor.decompress(blob) + decompressor.flush()
+    loaded: dict[str, Any] = json.loads(data.decode())
     return loaded

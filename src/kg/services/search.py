@@ -429,20 +429,26 @@ def _facet_values(
     index: SearchIndex, facet: str, counts: Mapping[str, int], chosen: Mapping[str, str],
     lang: str,
 ) -> tuple[FacetValue, ...]:  # fmt: skip
+    labels: dict[tuple[str, str, str], tuple[str, str, str]] = index.memo.setdefault(
+        "facet labels", {}
+    )
     values = []
     for value, count in counts.items():
-        if facet in CONCEPT_KINDS:
-            label, label_lang = _concept_label(index.concept(facet, value), lang, value)
-        elif facet == "decade":
-            label, label_lang = f"{value}s", ""
-        else:
-            label, label_lang = value, "en"
-        values.append(FacetValue(value, label, label_lang, count, chosen.get(facet) == value))
+        shown = labels.get((facet, value, lang))
+        if shown is None:
+            if facet in CONCEPT_KINDS:
+                label, label_lang = _concept_label(index.concept(facet, value), lang, value)
+            elif facet == "decade":
+                label, label_lang = f"{value}s", ""
+            else:
+                label, label_lang = value, "en"
+            shown = labels[(facet, value, lang)] = (label, label_lang, normalise(label))
+        values.append((FacetValue(value, shown[0], shown[1], count, chosen.get(facet) == value), shown[2]))
     if facet == "decade":
-        values.sort(key=lambda v: int(v.value))
+        values.sort(key=lambda v: int(v[0].value))
     else:
-        values.sort(key=lambda v: (-v.count, normalise(v.label)))
-    return tuple(values)
+        values.sort(key=lambda v: (-v[0].count, v[1]))
+    return tuple(v for v, _ in values)
 
 
 # --- browsing fields and families ------------------------------------------------------------
