@@ -30,9 +30,9 @@ from kg.search.schema import (
     SCHEMA,
     SCHEMA_VERSION,
     TEXT_KINDS,
+    Packer,
     facet_code,
     lines,
-    Packer,
     make_dictionary,
     name_key,
 )
@@ -163,7 +163,9 @@ def _write(
             conn.execute(f"INSERT INTO {table}({table}) VALUES ('optimize')")
         lap("optimize")
         for table in ("fts_names", "fts_text"):
-            conn.execute(f"CREATE VIRTUAL TABLE temp.{table}_vocab USING fts5vocab(main, {table}, row)")
+            conn.execute(
+                f"CREATE VIRTUAL TABLE temp.{table}_vocab USING fts5vocab(main, {table}, row)"
+            )
         conn.execute(
             "INSERT INTO grams SELECT t.term, coalesce(n.doc, 0), t.doc FROM temp.fts_text_vocab t "
             "LEFT JOIN temp.fts_names_vocab n ON n.term = t.term ORDER BY t.term"
@@ -367,7 +369,8 @@ class _Writer:
         self._texts.append((rid, *texts))
         # One more line break: the last character of a text starts a trigram too (words of
         # one character are looked up by the trigrams they start).
-        self._fts.append((rid, *(t + "\n" if t else t for t in texts), codes))
+        indexed = [t + "\n" if t else t for t in texts]
+        self._fts.append((rid, indexed[0], indexed[1], indexed[2], codes))
         for kind_number, names in ((LABEL, labels), (ALIAS, aliases)):
             self._names.extend((name_key(kind_number, name), rid) for name in names)
             for name in names:
@@ -379,9 +382,12 @@ class _Writer:
 
     def _flush(self) -> None:
         if not self.dictionary and self._pending:
-            self.dictionary = make_dictionary(
-                [json.dumps(d, ensure_ascii=False).encode() for *_, d in self._pending]
-            ) or b"{}"
+            self.dictionary = (
+                make_dictionary(
+                    [json.dumps(d, ensure_ascii=False).encode() for *_, d in self._pending]
+                )
+                or b"{}"
+            )
             self._pack = Packer(self.dictionary)
         for rid, method_id, codes, doc in self._pending:
             self._methods.append((rid, method_id, codes, self._pack(doc)))

@@ -334,6 +334,7 @@ class SearchIndex:
 def read_meta(path: Path) -> dict[str, str]:
     conn = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)
     try:
-        return {k: str(v) for k, v in conn.execute("SELECT key, value FROM meta") if k != "dictionary"}
+        rows = conn.execute("SELECT key, value FROM meta WHERE key != 'dictionary'")
+        return {key: str(value) for key, value in rows}
     finally:
         conn.close()

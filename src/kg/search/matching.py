@@ -202,9 +202,7 @@ class Matcher:
         """At most how many candidates an FTS statement of ``scope`` proposes (filters
         counted as independent of the words)."""
         column = 1 if _TABLES[scope] == "fts_text" else 0
-        counts = [
-            min(self.freq.get(g, (0, 0))[column] for g in _trigrams(t)) for t in self.long
-        ]
+        counts = [min(self.freq.get(g, (0, 0))[column] for g in _trigrams(t)) for t in self.long]
         estimate = float(min(counts)) if counts else float(methods)
         for code in self.codes:
             estimate *= self.freq.get(code, (0, 0))[column] / max(1, methods)

@@ -4,9 +4,9 @@ compressed documents.
 One SQLite file per store snapshot, written once and never changed. Tables:
 
 ``methods``      one row per method: rowid (the order of labels, shortest first), id, the
-                 codes of its facet values (space-separated), and its document (every original text, what
-                 results show and highlight) as zlib-compressed JSON with a dictionary
-                 kept in ``meta``
+                 codes of its facet values (space-separated), and its document (every
+                 original text, what results show and highlight) as zlib-compressed JSON
+                 with a dictionary kept in ``meta``
 ``texts``        the normalised texts of each method (``labels``, ``aliases``, ``other``:
                  summary, attribution, type, originator names, source title), one text a
                  line, each column starting and ending with a line break: what every
@@ -96,9 +96,6 @@ def facet_code(facet: str, number: int) -> str:
         raise ValueError(f"more than {MAX_CODES} values of the facet {facet}")
     high, low = divmod(number, _DIGITS)
     return chr(_KIND_BASE + FACETS.index(facet)) + chr(_DIGIT_BASE + high) + chr(_DIGIT_BASE + low)
-
-
-
 
 
 # --- names -----------------------------------------------------------------------------------

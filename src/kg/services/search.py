@@ -443,7 +443,9 @@ def _facet_values(
             else:
                 label, label_lang = value, "en"
             shown = labels[(facet, value, lang)] = (label, label_lang, normalise(label))
-        values.append((FacetValue(value, shown[0], shown[1], count, chosen.get(facet) == value), shown[2]))
+        values.append(
+            (FacetValue(value, shown[0], shown[1], count, chosen.get(facet) == value), shown[2])
+        )
     if facet == "decade":
         values.sort(key=lambda v: int(v[0].value))
     else:
