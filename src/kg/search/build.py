@@ -34,7 +34,7 @@ from kg.search.schema import (
     facet_code,
     lines,
     make_dictionary,
-    name_key,
+    name_keys,
 )
 from kg.search.text import edits1, latin_words, normalise, phrase
 
@@ -372,7 +372,7 @@ class _Writer:
         indexed = [t + "\n" if t else t for t in texts]
         self._fts.append((rid, indexed[0], indexed[1], indexed[2], codes))
         for kind_number, names in ((LABEL, labels), (ALIAS, aliases)):
-            self._names.extend((name_key(kind_number, name), rid) for name in names)
+            self._names.extend((key, rid) for name in names for key in name_keys(kind_number, name))
             for name in names:
                 self._vocab.update(latin_words(name))
         self._pending.append((rid, method_id, " ".join(method_codes), doc))

@@ -21,14 +21,14 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from kg.search.schema import ALIAS, LABEL, TIERS, name_key
+from kg.search.schema import ALIAS, HEADS, LABEL, TIERS, head_key, name_key
 from kg.search.text import MIN_INDEXED, WORD_BREAKS, is_cjk
 
 MAX_CHAR = "\U0010ffff"
 RAREST = 3
-"""Trigrams of a word that the FTS expression asks for (the rarest ones)."""
+"""Trigrams that the FTS expression asks for (the rarest ones)."""
 COMMONER = 4
-"""How much commoner than a word's rarest trigram another may be and still be asked for:
+"""How much commoner than the rarest trigram another may be and still be asked for:
 each costs a walk through its list of methods, and confirming a candidate costs as much
 as walking some hundred entries."""
 PREFIX_RAREST = 2
@@ -118,10 +118,10 @@ class Matcher:
 
     # --- FTS expressions ---
 
-    def rarest(self, text: str, scope: str, count: int = RAREST) -> str | None:
-        """An AND of the rarest trigrams of ``text`` in the FTS table of ``scope`` (None:
-        some trigram is nowhere)."""
-        grams = _trigrams(text)
+    def rarest(self, text: str, scope: str, count: int, within: Sequence[str] = ()) -> str | None:
+        """An AND of the rarest trigrams of ``text`` (or of the words ``within``) in the
+        FTS table of ``scope`` (None: some trigram is nowhere)."""
+        grams = {g for t in within for g in _trigrams(t)} if within else _trigrams(text)
         if not grams:
             return ""
         column = 1 if _TABLES[scope] == "fts_text" else 0
@@ -168,10 +168,11 @@ class Matcher:
         return f"{columns}({body}){filters}"
 
     def word_parts(self, scope: str) -> list[str | None]:
-        """Each word's part of the expression: the rarest trigrams of the long words, or
-        (when every word is short) the trigrams that start each word."""
+        """The words' part of the expression: the rarest trigrams of the long words
+        (those of a word the others rule out need not be asked: confirming checks every
+        word), or, when every word is short, the trigrams that start each word."""
         if self.long:
-            return [self.rarest(t, scope) for t in self.long]
+            return [self.rarest(" ".join(self.long), scope, RAREST, within=self.long)]
         return [self.starts(t) for t in self.short]
 
     # --- confirming in SQL ---
@@ -202,8 +203,12 @@ class Matcher:
         """At most how many candidates an FTS statement of ``scope`` proposes (filters
         counted as independent of the words)."""
         column = 1 if _TABLES[scope] == "fts_text" else 0
-        counts = [min(self.freq.get(g, (0, 0))[column] for g in _trigrams(t)) for t in self.long]
-        estimate = float(min(counts)) if counts else float(methods)
+        # The trigrams of a word go together; different words and filters are counted as
+        # independent.
+        estimate = float(methods)
+        for term in self.long:
+            found = min(self.freq.get(g, (0, 0))[column] for g in _trigrams(term))
+            estimate *= found / max(1, methods)
         for code in self.codes:
             estimate *= self.freq.get(code, (0, 0))[column] / max(1, methods)
         return estimate
@@ -262,6 +267,10 @@ class Matcher:
             filters = "".join(f" AND {quote(code)}" for code in self.codes)
             return self._fts("names", either + filters, _Sql(), after)
         if tier in ("prefix", "alias-prefix"):
+            kind = LABEL if tier == "prefix" else ALIAS
+            head = max((h for h in HEADS if h <= len(self.joined)), default=0)
+            if head and (len(self.joined) >= HEADS[1] or not self.codes):
+                return self._names(kind, head_key(kind, self.joined[:head]), after, False)
             column = "labels" if tier == "prefix" else "aliases"
             scope = "label" if tier == "prefix" else "alias"
             expression = self.expression(
@@ -291,6 +300,11 @@ class Matcher:
         return (rid for (rid,) in self.conn.execute(sql.text, sql.args))
 
     def _exact(self, kind: int, after: int) -> Iterable[int]:
+        return self._names(kind, name_key(kind, self.joined), after, True)
+
+    def _names(self, kind: int, key: int, after: int, exact: bool) -> Iterable[int]:
+        """Methods with the name key ``key``, confirmed to have a label (or alias) that is
+        (or starts with) the query."""
         column = "labels" if kind == LABEL else "aliases"
         sql = _Sql().add(
             "SELECT n.method FROM names n JOIN texts t ON t.rowid = n.method",
@@ -299,8 +313,10 @@ class Matcher:
             sql.add("JOIN methods m ON m.rowid = n.method")
         sql.add(
             f"WHERE n.key = ? AND n.method > ? AND instr(t.{column}, ?) > 0",
-            name_key(kind, self.joined), after, f"\n{self.joined}\n",
+            key, after, f"\n{self.joined}\n" if exact else f"\n{self.joined}",
         )  # fmt: skip
+        if self._known is not None:
+            sql.add("AND n.method NOT IN (SELECT value FROM json_each(?))", self._known)
         for code in self.codes:
             sql.add("AND instr(m.codes, ?) > 0", code)
         sql.add("ORDER BY n.method")

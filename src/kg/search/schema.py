@@ -22,8 +22,9 @@ One SQLite file per store snapshot, written once and never changed. Tables:
 ``grams``        every trigram with its number of methods in ``fts_names`` and in
                  ``fts_text`` (to pick each word's rarest trigrams, and the trigrams that
                  start a short word)
-``names``        a 64-bit key of every label (kind 0) and alias (kind 1) phrase, for exact
-                 matches through a B-tree
+``names``        a 64-bit key of every label (kind 0) and alias (kind 1) phrase and of its
+                 first 3, 6 and 12 characters: exact and prefix matches through a B-tree,
+                 in index order
 ``facet_values`` (code, facet, value): field and family (a method has the codes of its
                  concepts and of every broader one), type, decade
 ``concepts``     every field and family: labels in every language, broader concepts,
@@ -101,11 +102,31 @@ def facet_code(facet: str, number: int) -> str:
 # --- names -----------------------------------------------------------------------------------
 
 
+HEADS = (3, 6, 12)
+"""Lengths of the beginnings of labels and aliases that have a name key too (prefixes)."""
+
+
+def _key(text: str) -> int:
+    digest = hashlib.blake2b(text.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
 def name_key(kind: int, phrase: str) -> int:
     """A signed 64-bit key of a label (kind 0) or alias (kind 1) phrase; matches found by
     it are confirmed against ``texts``."""
-    digest = hashlib.blake2b(f"{kind}\x1f{phrase}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big", signed=True)
+    return _key(f"{kind}\x1f{phrase}")
+
+
+def head_key(kind: int, head: str) -> int:
+    """The key of the first ``len(head)`` characters (one of ``HEADS``) of a phrase."""
+    return _key(f"{kind}\x1e{len(head)}\x1f{head}")
+
+
+def name_keys(kind: int, phrase: str) -> list[int]:
+    """Every key of a phrase: itself, and its beginnings."""
+    return [name_key(kind, phrase)] + [
+        head_key(kind, phrase[:h]) for h in HEADS if h <= len(phrase)
+    ]
 
 
 def lines(phrases: list[str]) -> str:
