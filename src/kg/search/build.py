@@ -308,12 +308,23 @@ class _Writer:
         self._vocab: Counter[str] = Counter()
         self._words: set[str] = set()
         self._ancestors: dict[str, set[str]] = {}
+        self._concept_facets: dict[str, set[tuple[str, str]]] = {}
         self._pending: list[tuple[int, str, str, dict[str, Any]]] = []
         self._methods: list[tuple[int, str, str, bytes]] = []
         self._texts: list[tuple[int, str, str, str]] = []
         self._fts: list[tuple[int, str, str, str, str]] = []
         self._names: list[tuple[int, int]] = []
         conn.execute("CREATE TABLE stage.names(key INTEGER, method INTEGER)")
+
+    def _facets_of(self, kind: str, iri: str) -> set[tuple[str, str]]:
+        """The facet values of a method of the concept ``iri``: it and every broader one."""
+        found = self._concept_facets.get(iri)
+        if found is None:
+            found = self._concept_facets[iri] = {
+                (kind, short_id(above, self.base, kind))
+                for above in _ancestors(iri, self.concepts, self._ancestors)
+            }
+        return found
 
     def code(self, pair: tuple[str, str]) -> str:
         found = self._codes.get(pair)
@@ -344,8 +355,7 @@ class _Writer:
             for iri in doc.pop(kind, []):
                 self._direct[iri] += 1
                 ids.append(short_id(iri, self.base, kind))
-                for above in _ancestors(iri, self.concepts, self._ancestors):
-                    facets.add((kind, short_id(above, self.base, kind)))
+                facets.update(self._facets_of(kind, iri))
             if ids:
                 doc[kind] = ids
         for _, type_text in doc.get("type", [])[:3]:

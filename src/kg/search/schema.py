@@ -37,7 +37,6 @@ One SQLite file per store snapshot, written once and never changed. Tables:
 
 from __future__ import annotations
 
-import hashlib
 import json
 import zlib
 from typing import Any
@@ -107,8 +106,11 @@ HEADS = (3, 6, 12)
 
 
 def _key(text: str) -> int:
-    digest = hashlib.blake2b(text.encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big", signed=True)
+    """CRC-32 and Adler-32 side by side: cheap, stable across processes, and what a key
+    finds is confirmed anyway (a collision costs one more row read)."""
+    data = text.encode()
+    key = zlib.crc32(data) << 32 | zlib.adler32(data)
+    return key - (1 << 64) if key >= 1 << 63 else key
 
 
 def name_key(kind: int, phrase: str) -> int:
