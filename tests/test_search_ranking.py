@@ -112,9 +112,7 @@ def strategy(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) ->
     if request.param == "tier by tier":
         monkeypatch.setattr(index_module, "FEW", -1)
     elif request.param == "names first":
-        monkeypatch.setattr(
-            Matcher, "estimate", lambda self, scope, methods: 0 if scope == "names" else 1e9
-        )
+        monkeypatch.setattr(Matcher, "estimate", lambda self, scope: 0 if scope == "names" else 1e9)
     return str(request.param)
 
 
@@ -145,7 +143,7 @@ def test_short_words_start_words_of_labels_and_aliases(index: SearchIndex) -> No
 
 
 def test_a_word_found_in_no_text_matches_nothing(index: SearchIndex) -> None:
-    matcher = Matcher(index._conn(), terms_of("diffusoin"), [])
+    matcher = Matcher(index._conn(), terms_of("diffusoin"), [], index.methods)
     assert matcher.absent()
     assert index.candidates(terms_of("diffusoin"), cap=10).hits == []
-    assert not Matcher(index._conn(), terms_of("iffusio"), []).absent()
+    assert not Matcher(index._conn(), terms_of("iffusio"), [], index.methods).absent()

@@ -141,7 +141,7 @@ class SearchIndex:
         conn.set_progress_handler(clock, 2000)
         hits: dict[int, str] = {}
         try:
-            matcher = Matcher(conn, terms, [c for c in codes if c is not None])
+            matcher = Matcher(conn, terms, [c for c in codes if c is not None], self.methods)
             if not terms:
                 for rid in matcher.filtered(cap):
                     hits[rid] = "filter"
@@ -169,7 +169,7 @@ class SearchIndex:
         remaining = list(tiers)
         if matcher.long and matcher.absent():
             remaining = [t for t in tiers if t == "concept"]
-        elif matcher.long and matcher.estimate(scope, self.methods) <= FEW:
+        elif matcher.long and matcher.estimate(scope) <= FEW:
             first = matcher.classified(scope, cap + 1)
             if len(first) <= cap:
                 # Every match is known: ranked here; only the concepts' methods may add some.
@@ -182,7 +182,7 @@ class SearchIndex:
                 after = first[-1][0]
                 for rid, tier in first:
                     seen[tier].append(rid)
-        elif matcher.long and scope == "text" and matcher.estimate("names", self.methods) <= FEW:
+        elif matcher.long and scope == "text" and matcher.estimate("names") <= FEW:
             # Few labels and aliases hold the words: all of them at once, then the rest.
             names = matcher.classified("names", None)
             for rid, tier in sorted(names, key=lambda hit: (TIERS.index(hit[1]), hit[0])):

@@ -31,6 +31,8 @@ COMMONER = 4
 """How much commoner than the rarest trigram another may be and still be asked for:
 each costs a walk through its list of methods, and confirming a candidate costs as much
 as walking some hundred entries."""
+CONFIRM_COST = 50
+"""Confirming a candidate costs about as much as walking this many entries of a list."""
 PREFIX_RAREST = 2
 """Trigrams of the whole query beside the one that starts a label (a common first letter
 pair starts many labels)."""
@@ -81,8 +83,11 @@ class _Sql:
 class Matcher:
     """One query (normalised words and facet codes) against one connection."""
 
-    def __init__(self, conn: sqlite3.Connection, terms: list[str], codes: Sequence[str]):
+    def __init__(
+        self, conn: sqlite3.Connection, terms: list[str], codes: Sequence[str], methods: int
+    ):
         self.conn = conn
+        self.methods = max(1, methods)
         self.terms = terms
         self.long = [t for t in terms if len(t) >= MIN_INDEXED]
         self.short = [t for t in terms if len(t) < MIN_INDEXED]
@@ -118,21 +123,43 @@ class Matcher:
 
     # --- FTS expressions ---
 
-    def rarest(self, text: str, scope: str, count: int, within: Sequence[str] = ()) -> str | None:
-        """An AND of the rarest trigrams of ``text`` (or of the words ``within``) in the
-        FTS table of ``scope`` (None: some trigram is nowhere)."""
-        grams = {g for t in within for g in _trigrams(t)} if within else _trigrams(text)
-        if not grams:
-            return ""
+    def rarest(self, text: str, scope: str, count: int) -> str | None:
+        """An AND of the rarest trigrams of ``text`` in the FTS table of ``scope`` (None:
+        some trigram is nowhere)."""
+        return self._and(self._choose([text], scope, count))
+
+    def _choose(self, words: Sequence[str], scope: str, count: int) -> list[str] | None:
+        """The trigrams worth asking the FTS index for, to find the methods holding every
+        word: the rarest one; more of its word while at most COMMONER times as common (the
+        trigrams of a Thai or Japanese fragment, or of a number, cut each other's
+        candidates); the rarest of another word while what it saves in confirming exceeds
+        the cost of walking its list (words counted as independent)."""
         column = 1 if _TABLES[scope] == "fts_text" else 0
-        if any(self.freq.get(g, (0, 0))[column] == 0 for g in grams):
+        per_word = []
+        for word in words:
+            grams = sorted(_trigrams(word), key=lambda g: (self.freq.get(g, (0, 0))[column], g))
+            if grams and self.freq.get(grams[0], (0, 0))[column] == 0:
+                return None  # this word is in no text of the scope
+            if grams:
+                per_word.append([(self.freq[g][column], g) for g in grams])
+        if not per_word:
+            return []
+        per_word.sort()
+        first = per_word[0]
+        chosen = [g for f, g in first[:count] if f <= COMMONER * first[0][0]]
+        candidates = float(first[0][0])
+        for grams in per_word[1:]:
+            found, gram = grams[0]
+            if candidates * (1 - found / self.methods) * CONFIRM_COST > found:
+                chosen.append(gram)
+                candidates *= found / self.methods
+        return sorted(set(chosen))
+
+    @staticmethod
+    def _and(grams: list[str] | None) -> str | None:
+        if grams is None:
             return None
-        ordered = sorted(grams, key=lambda g: (self.freq[g][column], g))
-        rarest = self.freq[ordered[0]][column]
-        # A trigram a few times as common may still cut many candidates (Thai and Japanese
-        # fragments); a much commoner one costs more to walk than it saves.
-        chosen = [g for g in ordered[:count] if self.freq[g][column] <= COMMONER * rarest]
-        return "(" + " AND ".join(quote(g) for g in sorted(chosen)) + ")"
+        return "(" + " AND ".join(quote(g) for g in grams) + ")" if grams else ""
 
     def starts(self, term: str) -> str | None:
         """An OR of the trigrams that start ``term`` where it starts a word (Japanese and
@@ -172,7 +199,7 @@ class Matcher:
         (those of a word the others rule out need not be asked: confirming checks every
         word), or, when every word is short, the trigrams that start each word."""
         if self.long:
-            return [self.rarest(" ".join(self.long), scope, RAREST, within=self.long)]
+            return [self._and(self._choose(self.long, scope, RAREST))]
         return [self.starts(t) for t in self.short]
 
     # --- confirming in SQL ---
@@ -199,18 +226,18 @@ class Matcher:
                 return True
         return False
 
-    def estimate(self, scope: str, methods: int) -> float:
+    def estimate(self, scope: str) -> float:
         """At most how many candidates an FTS statement of ``scope`` proposes (filters
         counted as independent of the words)."""
         column = 1 if _TABLES[scope] == "fts_text" else 0
         # The trigrams of a word go together; different words and filters are counted as
         # independent.
-        estimate = float(methods)
+        estimate = float(self.methods)
         for term in self.long:
             found = min(self.freq.get(g, (0, 0))[column] for g in _trigrams(term))
-            estimate *= found / max(1, methods)
+            estimate *= found / self.methods
         for code in self.codes:
-            estimate *= self.freq.get(code, (0, 0))[column] / max(1, methods)
+            estimate *= self.freq.get(code, (0, 0))[column] / self.methods
         return estimate
 
     # --- every match of a scope, tiers worked out in SQL ---
