@@ -1,13 +1,15 @@
 """Finding the methods that match a query, best first (``SearchIndex.candidates``).
 
-The FTS index only proposes candidates: for each word of three or more characters an AND
-of its rarest trigrams (their frequencies are in ``grams``), confirmed by ``instr`` on the
-method's normalised texts in the same statement. Words of one or two characters are found
-by the trigrams that start them (a word break, then the word: ``" tl"``, ``"-tl"``, …;
-Japanese and Chinese anywhere), which needs no confirmation. Facet filters are one more
-AND term each (their codes).
+The FTS indexes only propose candidates: an AND of a few rare trigrams of the words of three
+or more characters (their counts are in ``grams``: the rarest, and another word's rarest
+when what it saves in confirming exceeds the cost of walking its list), confirmed by
+``instr`` on the methods' normalised texts in the same statement. Words of one or two
+characters are found by the trigrams that start them (a word break, then the word:
+``" tl"``, ``"-tl"``, …; Japanese and Chinese anywhere), which needs no confirmation.
+Facet filters are one more AND term each (their codes). Exact labels and aliases, and
+their beginnings, have name keys (a B-tree, in index order).
 
-When the rarest trigrams promise few candidates, one statement fetches the first
+When the trigram counts promise few candidates, one statement fetches the first
 ``cap + 1`` methods in index order (shortest label first) matching every word anywhere,
 each with its tier worked out in SQL; when there are no more, that is the whole answer.
 Otherwise (or when there are more) each tier is asked for its own first methods, best tier
@@ -28,9 +30,8 @@ MAX_CHAR = "\U0010ffff"
 RAREST = 3
 """Trigrams that the FTS expression asks for (the rarest ones)."""
 COMMONER = 4
-"""How much commoner than the rarest trigram another may be and still be asked for:
-each costs a walk through its list of methods, and confirming a candidate costs as much
-as walking some hundred entries."""
+"""How much commoner than the rarest trigram another of the same word may be and still be
+asked for (each costs a walk through its list of methods)."""
 CONFIRM_COST = 50
 """Confirming a candidate costs about as much as walking this many entries of a list."""
 PREFIX_RAREST = 2

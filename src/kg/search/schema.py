@@ -87,7 +87,6 @@ _KIND_BASE = 0xE000
 _DIGIT_BASE = 0xE010
 _DIGITS = 0x1800
 MAX_CODES = _DIGITS * _DIGITS
-CODE_LENGTH = 3
 
 
 def facet_code(facet: str, number: int) -> str:
