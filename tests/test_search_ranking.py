@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from kg.search import index as index_module
+from kg.search import matching
 from kg.search.index import SearchIndex
 from kg.search.matching import Matcher
 from kg.search.schema import TEXT_KINDS, TIERS
@@ -105,12 +106,15 @@ def index(catalogue_ctx: Context) -> SearchIndex:
     return found
 
 
-@pytest.fixture(params=["as planned", "tier by tier", "names first"])
+@pytest.fixture(params=["as planned", "tier by tier", "names first", "prefixes by trigrams"])
 def strategy(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """Force each way of gathering the matches (the small catalogue alone would always
     take the first)."""
-    if request.param == "tier by tier":
+    if request.param in ("tier by tier", "prefixes by trigrams"):
         monkeypatch.setattr(index_module, "FEW", -1)
+    if request.param == "prefixes by trigrams":
+        monkeypatch.setattr(matching, "HEAD_SLACK", -1)
+        monkeypatch.setattr(matching, "MANY_NAMES", 0)
     elif request.param == "names first":
         monkeypatch.setattr(Matcher, "estimate", lambda self, scope: 0 if scope == "names" else 1e9)
     return str(request.param)

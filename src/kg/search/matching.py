@@ -37,6 +37,11 @@ CONFIRM_COST = 50
 PREFIX_RAREST = 2
 """Trigrams of the whole query beside the one that starts a label (a common first letter
 pair starts many labels)."""
+HEAD_SLACK = 4
+"""Characters a query may go on past the beginning of a name key and still be looked up by
+that key whatever the number of names that share it."""
+MANY_NAMES = 2000
+"""Names sharing a key beyond which a much longer query is looked up by its trigrams."""
 MAX_ALTERNATIVES = 5000
 """Most trigrams a short word expands to (beyond: it matches nothing, rather than slowly)."""
 _COLUMNS = {
@@ -298,7 +303,12 @@ class Matcher:
             kind = LABEL if tier == "prefix" else ALIAS
             head = max((h for h in HEADS if h <= len(self.joined)), default=0)
             if head and (len(self.joined) >= HEADS[1] or not self.codes):
-                return self._names(kind, head_key(kind, self.joined[:head]), after, False)
+                key = head_key(kind, self.joined[:head])
+                # A query much longer than the beginning its key stands for may share that
+                # beginning with many names that go on otherwise ("conditional " of
+                # "conditional survival"): then the trigrams of the whole query do better.
+                if len(self.joined) - head <= HEAD_SLACK or self._few(key):
+                    return self._names(kind, key, after, False)
             column = "labels" if tier == "prefix" else "aliases"
             scope = "label" if tier == "prefix" else "alias"
             expression = self.expression(
@@ -326,6 +336,13 @@ class Matcher:
             sql.add("AND f.rowid NOT IN (SELECT value FROM json_each(?))", self._known)
         sql.add(check.text, *check.args).add("ORDER BY f.rowid")
         return (rid for (rid,) in self.conn.execute(sql.text, sql.args))
+
+    def _few(self, key: int) -> bool:
+        """At most MANY_NAMES names have the key."""
+        rows = self.conn.execute(
+            "SELECT count(*) FROM (SELECT 1 FROM names WHERE key = ? LIMIT ?)", (key, MANY_NAMES)
+        )
+        return bool(rows.fetchone()[0] < MANY_NAMES)
 
     def _exact(self, kind: int, after: int) -> Iterable[int]:
         return self._names(kind, name_key(kind, self.joined), after, True)
