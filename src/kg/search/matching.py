@@ -141,21 +141,21 @@ class Matcher:
         candidates); the rarest of another word while what it saves in confirming exceeds
         the cost of walking its list (words counted as independent)."""
         column = 1 if _TABLES[scope] == "fts_text" else 0
-        per_word = []
+        per_word: list[list[tuple[int, str]]] = []
         for word in words:
-            grams = sorted(_trigrams(word), key=lambda g: (self.freq.get(g, (0, 0))[column], g))
-            if grams and self.freq.get(grams[0], (0, 0))[column] == 0:
+            counted = sorted((self.freq.get(g, (0, 0))[column], g) for g in _trigrams(word))
+            if counted and counted[0][0] == 0:
                 return None  # this word is in no text of the scope
-            if grams:
-                per_word.append([(self.freq[g][column], g) for g in grams])
+            if counted:
+                per_word.append(counted)
         if not per_word:
             return []
         per_word.sort()
         first = per_word[0]
         chosen = [g for f, g in first[:count] if f <= COMMONER * first[0][0]]
         candidates = float(first[0][0])
-        for grams in per_word[1:]:
-            found, gram = grams[0]
+        for counted in per_word[1:]:
+            found, gram = counted[0]
             if candidates * (1 - found / self.methods) * CONFIRM_COST > found:
                 chosen.append(gram)
                 candidates *= found / self.methods
