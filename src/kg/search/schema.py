@@ -23,7 +23,7 @@ One SQLite file per store snapshot, written once and never changed. Tables:
                  ``fts_text`` (to pick each word's rarest trigrams, and the trigrams that
                  start a short word)
 ``names``        a 64-bit key of every label (kind 0) and alias (kind 1) phrase and of its
-                 first 3, 6 and 12 characters: exact and prefix matches through a B-tree,
+                 first 3, 6, 12 and 24 characters: exact and prefix matches through a B-tree,
                  in index order
 ``facet_values`` (code, facet, value): field and family (a method has the codes of its
                  concepts and of every broader one), type, decade
@@ -41,7 +41,7 @@ import json
 import zlib
 from typing import Any
 
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 FACETS = ("field", "family", "type", "decade")
 TEXT_KINDS = ("summary", "attribution", "type", "originator", "source")
 TIERS = ("exact", "prefix", "label", "alias-exact", "alias-prefix", "alias", "text", "concept")
@@ -100,7 +100,7 @@ def facet_code(facet: str, number: int) -> str:
 # --- names -----------------------------------------------------------------------------------
 
 
-HEADS = (3, 6, 12)
+HEADS = (3, 6, 12, 24)
 """Lengths of the beginnings of labels and aliases that have a name key too (prefixes)."""
 
 
