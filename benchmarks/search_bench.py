@@ -133,6 +133,7 @@ def main(argv: list[str] | None = None) -> None:
         result["build"] = {
             "seconds": round(time.perf_counter() - started, 1),
             "methods": report.methods if report else None,
+            "phases": report.phases if report else None,
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
         }
     index = current_index(ctx, wait=None)

@@ -285,8 +285,10 @@ def test_a_missing_index_is_built_on_first_use(store_ctx: Context) -> None:
     path.unlink()  # as if the process died between publishing and indexing
     leftover = index_dir(store_ctx) / f"{path.name}.tmp-999999-1"
     leftover.write_bytes(b"half an index")
+    stage = index_dir(store_ctx) / f"{path.name}.tmp-999999-1-stage"
+    stage.write_bytes(b"rows of a killed build")
     assert TLDM in ids(store_ctx, "TL-DM")
-    assert path.exists() and not leftover.exists()
+    assert path.exists() and not leftover.exists() and not stage.exists()
 
 
 def _kg(store: Path, *args: str) -> subprocess.Popen[bytes]:

@@ -103,3 +103,24 @@ def test_leftovers_of_an_interrupted_write_are_cleared(ctx: Context, tmp_path: P
     assert sorted_nquads(ctx) == before  # readers ignore it
     load_files(ctx, [write(tmp_path / "lab.ttl", GOOD)])
     assert not leftover.exists()
+
+
+def test_rows_with_language_tags_keep_every_character(ctx: Context, tmp_path: Path) -> None:
+    data = tmp_path / "texts.ttl"
+    data.write_text(
+        '<thing/a> <https://w3id.org/rmkg/p> "tab\\there \\"q\\" \\\\ nl\\nend é 拡 \\u00e9"@en ,'
+        ' "บท"@th , "plain" , 1997 , <thing/b> .\n',
+        encoding="utf-8",
+    )
+    load_files(ctx, [data], with_ontology=False)
+    query = "SELECT ?s ?o WHERE { ?s <https://w3id.org/rmkg/p> ?o }"
+    rows = set(ctx.store.select_rows(query, languages=True))
+    s = "https://w3id.org/rmkg/thing/a"
+    assert rows == {
+        (s, 'tab\there "q" \\ nl\nend é 拡 é', "", "en"),
+        (s, "บท", "", "th"),
+        (s, "plain", "", ""),
+        (s, "1997", "", ""),
+        (s, "https://w3id.org/rmkg/thing/b", "", ""),
+    }
+    assert {row[1] for row in ctx.store.select_rows(query)} == {r[1] for r in rows}

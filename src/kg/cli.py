@@ -316,6 +316,8 @@ def reindex(adopt: bool) -> None:
         f"indexed {report.methods} methods of snapshot {report.version} in "
         f"{report.seconds:.1f} s: {report.path} ({report.size / 1e6:.1f} MB)"
     )
+    if report.phases:
+        out.print(", ".join(f"{step} {seconds:.1f} s" for step, seconds in report.phases.items()))
 
 
 @main.command()

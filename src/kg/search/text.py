@@ -68,22 +68,18 @@ def collapse(text: str) -> str:
 def phrase(normalised: str) -> str:
     """A normalised name as the words of a query compare with it: surrounding punctuation
     of each word removed, one space between words (exact and prefix matches)."""
-    return " ".join(w for w in (word.strip(_STRIP) for word in normalised.split()) if w)
+    return " ".join([w for w in [word.strip(_STRIP) for word in normalised.split()] if w])
 
 
-_WORD = re.compile(r"[^\s\-_/.,;:()\[\]{}'\"“”‘’«»!?]+")
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]{2,}")
+WORD_BREAKS = " \n-_/.,;:()[]{}'\"“”‘’«»!?"
+"""What separates words in a phrase (``phrase``: white space is one space or a line break)."""
+_CJK_CHARS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f"
+_ALL_CJK = re.compile(f"[{_CJK_CHARS}]+")
 
 
-def word_grams(normalised: str) -> set[str]:
-    """What a query word of one or two characters is compared with: the first two
-    characters of every word, and every two characters (and the last one) of runs of
-    Japanese or Chinese, which have no spaces."""
-    grams = {word[:2] for word in _WORD.findall(normalised)}
-    for run in _CJK.findall(normalised):
-        grams.update(run[i : i + 2] for i in range(len(run) - 1))
-        grams.add(run[-1])
-    return grams
+def is_cjk(term: str) -> bool:
+    """Japanese or Chinese only: such a short word matches anywhere, not at word starts."""
+    return bool(_ALL_CJK.fullmatch(term))
 
 
 def terms_of(query: str) -> list[str]:

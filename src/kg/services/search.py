@@ -28,15 +28,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kg.search.build import BuildReport, build
 from kg.search.index import (
     FACETS,
     SUGGEST_TIERS,
     TEXT_KINDS,
-    BuildReport,
     Concept,
     SearchIndex,
     SearchIndexError,
-    build,
 )
 from kg.search.text import Fragment, fragments, normalise, terms_found, terms_of
 from kg.services.context import Context
@@ -114,10 +113,10 @@ def build_index(ctx: Context, *, force: bool = False) -> BuildReport | None:
                 version=version,
                 base_iri=ctx.settings.base_iri,
                 concepts=ctx.store.select_rows(
-                    ctx.queries["search-concepts"].bind(), version=version
+                    ctx.queries["search-concepts"].bind(), version=version, languages=True
                 ),
                 documents=ctx.store.select_rows(
-                    ctx.queries["search-documents"].bind(), version=version
+                    ctx.queries["search-documents"].bind(), version=version, languages=True
                 ),
             )
         for entry in directory.iterdir():
@@ -440,20 +439,28 @@ def _facet_values(
     index: SearchIndex, facet: str, counts: Mapping[str, int], chosen: Mapping[str, str],
     lang: str,
 ) -> tuple[FacetValue, ...]:  # fmt: skip
+    labels: dict[tuple[str, str, str], tuple[str, str, str]] = index.memo.setdefault(
+        "facet labels", {}
+    )
     values = []
     for value, count in counts.items():
-        if facet in CONCEPT_KINDS:
-            label, label_lang = _concept_label(index.concept(facet, value), lang, value)
-        elif facet == "decade":
-            label, label_lang = f"{value}s", ""
-        else:
-            label, label_lang = value, "en"
-        values.append(FacetValue(value, label, label_lang, count, chosen.get(facet) == value))
+        shown = labels.get((facet, value, lang))
+        if shown is None:
+            if facet in CONCEPT_KINDS:
+                label, label_lang = _concept_label(index.concept(facet, value), lang, value)
+            elif facet == "decade":
+                label, label_lang = f"{value}s", ""
+            else:
+                label, label_lang = value, "en"
+            shown = labels[(facet, value, lang)] = (label, label_lang, normalise(label))
+        values.append(
+            (FacetValue(value, shown[0], shown[1], count, chosen.get(facet) == value), shown[2])
+        )
     if facet == "decade":
-        values.sort(key=lambda v: int(v.value))
+        values.sort(key=lambda v: int(v[0].value))
     else:
-        values.sort(key=lambda v: (-v.count, normalise(v.label)))
-    return tuple(values)
+        values.sort(key=lambda v: (-v[0].count, v[1]))
+    return tuple(v for v, _ in values)
 
 
 # --- browsing fields and families ------------------------------------------------------------

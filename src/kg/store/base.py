@@ -104,18 +104,27 @@ class Store(ABC):
     def select(self, query: str) -> SelectResult:
         """Run a SELECT query; unbound variables are absent from a row."""
 
-    def select_rows(self, query: str, *, version: str | None = None) -> Iterator[tuple[str, ...]]:
+    def select_rows(
+        self, query: str, *, version: str | None = None, languages: bool = False
+    ) -> Iterator[tuple[str, ...]]:
         """A SELECT query's rows as plain strings (lexical forms, IRIs; "" when unbound),
         streamed without building them in memory, in the order of the projection.
 
         With ``version`` the query runs on that snapshot (``version()``) or fails with
-        StoreError, so that several queries can read one and the same content.
+        StoreError, so that several queries can read one and the same content. With
+        ``languages`` each row has, after its values, the language tag of each value (""
+        for IRIs and literals without one): cheaper than ``BIND(LANG(?v) AS ?lang)``.
         """
         if version is not None and version != self.version():
             raise StoreError(f"store version {version} is no longer available")
         result = self.select(query)
         for row in result.rows:
-            yield tuple(str(row[v]) if v in row else "" for v in result.variables)
+            values = tuple(str(row[v]) if v in row else "" for v in result.variables)
+            if languages:
+                values += tuple(
+                    str(getattr(row.get(v), "language", None) or "") for v in result.variables
+                )
+            yield values
 
     @abstractmethod
     def ask(self, query: str) -> bool: ...

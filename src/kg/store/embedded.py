@@ -131,9 +131,12 @@ class EmbeddedStore(Store):
             rows.append(row)
         return SelectResult(names, rows)
 
-    def select_rows(self, query: str, *, version: str | None = None) -> Iterator[tuple[str, ...]]:
-        """Rows serialized as SPARQL CSV by pyoxigraph into a temporary file, then read back:
-        memory stays flat whatever the number of rows."""
+    def select_rows(
+        self, query: str, *, version: str | None = None, languages: bool = False
+    ) -> Iterator[tuple[str, ...]]:
+        """Rows serialized by pyoxigraph into a temporary file (SPARQL CSV, or TSV when the
+        language tags are wanted), then read back: memory stays flat whatever the number
+        of rows."""
         with self._lock:
             reader, name = self._reader, self._reader_name
         if version is None or version != name:
@@ -153,11 +156,15 @@ class EmbeddedStore(Store):
             raise QuerySyntaxError(str(exc)) from None
         if not isinstance(solutions, ox.QuerySolutions):
             raise QuerySyntaxError("not a SELECT query")
+        results_format = ox.QueryResultsFormat.TSV if languages else ox.QueryResultsFormat.CSV
         with tempfile.TemporaryFile() as buffer:
-            solutions.serialize(buffer, format=ox.QueryResultsFormat.CSV)
+            solutions.serialize(buffer, format=results_format)
             del solutions
             buffer.seek(0)
             with open(buffer.fileno(), encoding="utf-8", newline="", closefd=False) as text:
+                if languages:
+                    yield from _tsv_rows(text)
+                    return
                 rows = csv.reader(text)
                 next(rows, None)  # the header
                 for row in rows:
@@ -472,3 +479,40 @@ def _parser_message(exc: SyntaxError) -> str:
     """pyoxigraph's message without the location prefix, which RdfSyntaxError adds back."""
     message = re.sub(r"^Parser error at line \d+ column \d+: ", "", str(exc))
     return re.sub(r" \([^()]*, line \d+\)$", "", message)
+
+
+_TSV_ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))")
+_TSV_CHARS = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f"}
+
+
+def _tsv_unescape(match: re.Match[str]) -> str:
+    short, long, char = match.groups()
+    if char is not None:
+        return _TSV_CHARS.get(char, char)
+    return chr(int(short or long, 16))
+
+
+def _tsv_cell(cell: str) -> tuple[str, str]:
+    """A SPARQL TSV term (N-Triples syntax) as (value, language)."""
+    if not cell:
+        return "", ""
+    first = cell[0]
+    if first == "<" and cell[-1] == ">":
+        return cell[1:-1], ""
+    if first != '"':
+        return cell, ""  # numbers, booleans, blank nodes
+    end = cell.rindex('"')
+    value = cell[1:end]
+    if "\\" in value:
+        value = _TSV_ESCAPE.sub(_tsv_unescape, value)
+    return value, cell[end + 2 :] if cell[end + 1 : end + 2] == "@" else ""
+
+
+def _tsv_rows(text: Any) -> Iterator[tuple[str, ...]]:
+    """SPARQL TSV rows as (value, …, language, …)."""
+    width = len(text.readline().rstrip("\n").split("\t"))
+    for line in text:
+        cells = line.rstrip("\n").split("\t")
+        cells.extend([""] * (width - len(cells)))
+        pairs = [_tsv_cell(cell) for cell in cells[:width]]
+        yield tuple([value for value, _ in pairs] + [lang for _, lang in pairs])

@@ -196,7 +196,9 @@ class RemoteStore(Store):
             raise QuerySyntaxError("not a SELECT query")
         return SelectResult(tuple(reader.variables), rows)
 
-    def select_rows(self, query: str, *, version: str | None = None) -> Iterator[tuple[str, ...]]:
+    def select_rows(
+        self, query: str, *, version: str | None = None, languages: bool = False
+    ) -> Iterator[tuple[str, ...]]:
         """Streamed; with ``version``, fails if the content is not (or no longer) that one."""
         if version is not None and version != self.metadata(fresh=True).version:
             raise StoreError(f"store version {version} is no longer available")
@@ -207,9 +209,9 @@ class RemoteStore(Store):
             if variables is None:
                 raise QuerySyntaxError("not a SELECT query")
             if first is not None:
-                yield tuple(plain_text(first.get(v)) for v in variables)
+                yield _plain_row(first, variables, languages)
                 for solution in solutions:
-                    yield tuple(plain_text(solution.get(v)) for v in variables)
+                    yield _plain_row(solution, variables, languages)
         if version is not None and version != self.metadata(fresh=True).version:
             raise StoreError(f"store version {version} changed while it was read")
 
@@ -580,3 +582,13 @@ class _DeadlineStream:
 
     def __getattr__(self, name: str) -> Callable[..., Any]:
         return getattr(self._raw, name)  # type: ignore[no-any-return]
+
+
+def _plain_row(
+    solution: Mapping[str, JsonTerm], variables: Sequence[str], languages: bool
+) -> tuple[str, ...]:
+    """A row as ``select_rows`` gives it: the values, then (with ``languages``) their tags."""
+    values = tuple(plain_text(solution.get(v)) for v in variables)
+    if not languages:
+        return values
+    return values + tuple(str((solution.get(v) or {}).get("xml:lang", "")) for v in variables)

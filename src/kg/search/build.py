@@ -1,0 +1,458 @@
+"""Building the search index of one store snapshot (tables: ``kg.search.schema``).
+
+The rows of ``search-documents.rq`` arrive grouped by kind, not by method. They are
+appended to a staging database beside the target (method numbers, not IRIs), while the
+label each method sorts by is kept in memory; the methods are then numbered in index order
+(shortest label first) and the staged rows read back sorted by that number, so that every
+table and the FTS index are written once, in rowid order. The file is written to a
+temporary name and renamed into place when complete; a killed build leaves only temporary
+files, which the next build removes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from itertools import groupby, islice
+from pathlib import Path
+from typing import Any
+
+from kg.search.schema import (
+    ALIAS,
+    FACETS,
+    LABEL,
+    SCHEMA,
+    SCHEMA_VERSION,
+    TEXT_KINDS,
+    Packer,
+    facet_code,
+    lines,
+    make_dictionary,
+    name_keys,
+)
+from kg.search.text import edits1, latin_words, normalise, phrase
+
+BATCH = 20_000
+DICTIONARY_SAMPLES = 400
+"""Documents the compression dictionary is made from (the first ones, in index order)."""
+KINDS = ("label", "alias", *TEXT_KINDS, "field", "family", "start")
+_KIND_NUMBER = {kind: number for number, kind in enumerate(KINDS)}
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    path: Path
+    version: str
+    methods: int
+    seconds: float
+    size: int
+    phases: dict[str, float] = field(default_factory=dict)
+    """Seconds per step: reading the store's rows (``read``, with staging them), sorting
+    them, writing the tables, merging the FTS indexes (``optimize``)."""
+
+
+@dataclass
+class _Concept:
+    kind: str
+    id: str
+    labels: list[list[str]] = field(default_factory=list)
+    aliases: list[list[str]] = field(default_factory=list)
+    broader: set[str] = field(default_factory=set)
+
+
+def short_id(iri: str, base: str, kind: str) -> str:
+    prefix = f"{base}{kind}/"
+    return iri[len(prefix) :] if iri.startswith(prefix) else iri
+
+
+def build(
+    target: Path,
+    *,
+    version: str,
+    base_iri: str,
+    documents: Iterable[Sequence[str]],
+    concepts: Iterable[Sequence[str]],
+) -> BuildReport:
+    """Write the index of ``documents`` (method, kind, value, …, language rows of
+    ``search-documents.rq``) and ``concepts`` (concept, kind, property, value, …,
+    language rows of ``search-concepts.rq``) to ``target``, atomically."""
+    started = time.perf_counter()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    suffix = f".tmp-{os.getpid()}-{threading.get_ident()}"
+    tmp = target.with_name(target.name + suffix)
+    stage = target.with_name(target.name + suffix + "-stage")
+    for leftover in (tmp, stage):
+        leftover.unlink(missing_ok=True)
+    phases: dict[str, float] = {}
+    try:
+        methods = _write(tmp, stage, version, base_iri, documents, concepts, phases)
+        with open(tmp, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+        fd = os.open(target.parent, os.O_DIRECTORY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    finally:
+        tmp.unlink(missing_ok=True)
+        stage.unlink(missing_ok=True)
+    return BuildReport(
+        target, version, methods, time.perf_counter() - started, target.stat().st_size, phases
+    )
+
+
+def _write(
+    tmp: Path,
+    stage: Path,
+    version: str,
+    base: str,
+    documents: Iterable[Sequence[str]],
+    concept_rows: Iterable[Sequence[str]],
+    phases: dict[str, float],
+) -> int:
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        phases[name] = round(phases.get(name, 0.0) + now - clock, 2)
+        clock = now
+
+    conn = sqlite3.connect(tmp, isolation_level=None)
+    try:
+        # Nothing to recover: a failed build is thrown away, so no journal and no syncs
+        # until the file is complete (``build`` syncs it before the rename).
+        conn.executescript(
+            "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -131072;"
+            "PRAGMA temp_store = FILE;"
+        )
+        conn.execute("ATTACH DATABASE ? AS stage", (str(stage),))
+        conn.execute("PRAGMA stage.journal_mode = OFF")
+        conn.execute("PRAGMA stage.synchronous = OFF")
+        conn.executescript(SCHEMA)
+        conn.execute("BEGIN")
+        concepts = _read_concepts(concept_rows, base)
+        ids, sort_labels = _stage(conn, documents, base)
+        lap("read")
+        ranks = _number(conn, ids, sort_labels)
+        del sort_labels
+        writer = _Writer(conn, base, concepts)
+        rows = conn.execute(
+            "SELECT k.rid, r.kind, r.lang, r.value FROM stage.raw r "
+            "JOIN stage.ranks k ON k.mid = r.mid ORDER BY k.rid"
+        )
+        lap("sort")
+        following = 1
+        for rid, group in groupby(rows, key=lambda row: int(row[0])):
+            for textless in range(following, rid):  # a method without any text or facet
+                writer.add(textless, ids[ranks[textless - 1]], iter(()))
+            writer.add(rid, ids[ranks[rid - 1]], group)
+            following = rid + 1
+        for textless in range(following, len(ranks) + 1):
+            writer.add(textless, ids[ranks[textless - 1]], iter(()))
+        writer.finish()
+        lap("write")
+        for table in ("fts_names", "fts_text"):
+            conn.execute(f"INSERT INTO {table}({table}) VALUES ('optimize')")
+        lap("optimize")
+        for table in ("fts_names", "fts_text"):
+            conn.execute(
+                f"CREATE VIRTUAL TABLE temp.{table}_vocab USING fts5vocab(main, {table}, row)"
+            )
+        conn.execute(
+            "INSERT INTO grams SELECT t.term, coalesce(n.doc, 0), t.doc FROM temp.fts_text_vocab t "
+            "LEFT JOIN temp.fts_names_vocab n ON n.term = t.term ORDER BY t.term"
+        )
+        lap("grams")
+        conn.executemany(
+            "INSERT INTO meta VALUES (?, ?)",
+            [("schema", SCHEMA_VERSION), ("version", version), ("methods", str(writer.count)),
+             ("built", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())),
+             ("dictionary", writer.dictionary)],
+        )  # fmt: skip
+        conn.execute("COMMIT")
+        conn.execute("DETACH DATABASE stage")
+    finally:
+        conn.close()
+    return writer.count
+
+
+def _stage(
+    conn: sqlite3.Connection, documents: Iterable[Sequence[str]], base: str
+) -> tuple[list[str], list[tuple[bool, str] | None]]:
+    """Append the rows to ``stage.raw`` (method number, kind number, language, value);
+    return the method ids by number and the label each method sorts by (English first)
+    — None for subjects that are not methods."""
+    conn.execute("CREATE TABLE stage.raw(mid INTEGER, kind INTEGER, lang TEXT, value TEXT)")
+    numbers: dict[str, int] = {}
+    ids: list[str] = []
+    sort_labels: list[tuple[bool, str] | None] = []
+    is_method: list[bool] = []
+    rows = iter(documents)
+    while chunk := list(islice(rows, BATCH)):
+        batch = []
+        for row in chunk:
+            iri, kind, value, lang = row[0], row[1], row[2], row[-1]
+            mid = numbers.get(iri)
+            if mid is None:
+                mid = numbers[iri] = len(ids)
+                ids.append(short_id(iri, base, "method"))
+                sort_labels.append(None)
+                is_method.append(False)
+            if kind == "method":
+                is_method[mid] = True
+                continue
+            number = _KIND_NUMBER.get(kind)
+            if number is None or not value:
+                continue
+            if kind == "label":
+                key = (lang != "en", value)
+                current = sort_labels[mid]
+                if current is None or key < current:
+                    sort_labels[mid] = key
+            batch.append((mid, number, lang, value))
+        conn.executemany("INSERT INTO stage.raw VALUES (?, ?, ?, ?)", batch)
+    del numbers
+    for mid, method in enumerate(is_method):
+        if not method:
+            sort_labels[mid] = None
+        elif sort_labels[mid] is None:
+            sort_labels[mid] = (True, ids[mid])
+    return ids, sort_labels
+
+
+def _number(
+    conn: sqlite3.Connection, ids: list[str], sort_labels: list[tuple[bool, str] | None]
+) -> list[int]:
+    """Number the methods in index order (shortest label first, then alphabetically);
+    ``stage.ranks`` maps method numbers to rowids. Returns the method number of each
+    rowid."""
+
+    def key(mid: int) -> tuple[int, str, str]:
+        label = sort_labels[mid]
+        assert label is not None
+        return (len(label[1]), label[1].lower(), ids[mid])
+
+    order = sorted((mid for mid, label in enumerate(sort_labels) if label is not None), key=key)
+    conn.execute("CREATE TABLE stage.ranks(mid INTEGER PRIMARY KEY, rid INTEGER NOT NULL)")
+    conn.executemany(
+        "INSERT INTO stage.ranks VALUES (?, ?)",
+        sorted((mid, rid) for rid, mid in enumerate(order, start=1)),
+    )
+    return order
+
+
+def _read_concepts(rows: Iterable[Sequence[str]], base: str) -> dict[str, _Concept]:
+    concepts: dict[str, _Concept] = {}
+    for row in rows:
+        iri, kind, prop, value, lang = row[0], row[1], row[2], row[3], row[-1]
+        concept = concepts.setdefault(iri, _Concept(kind, short_id(iri, base, kind)))
+        if prop == "label":
+            concept.labels.append([lang, value])
+        elif prop == "alias":
+            concept.aliases.append([lang, value])
+        elif prop == "broader" and value != iri:
+            concept.broader.add(value)
+    for concept in concepts.values():
+        concept.labels.sort(key=lambda lv: (lv[0] != "en", lv[0], lv[1]))
+    return concepts
+
+
+def _ancestors(iri: str, concepts: dict[str, _Concept], cache: dict[str, set[str]]) -> set[str]:
+    """``iri`` and every concept above it (cycles are cut)."""
+    if iri in cache:
+        return cache[iri]
+    seen: set[str] = set()
+    todo = [iri]
+    while todo:
+        node = todo.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        concept = concepts.get(node)
+        if concept is not None:
+            todo.extend(concept.broader - seen)
+    cache[iri] = seen
+    return seen
+
+
+def _year(text: str) -> int | None:
+    digits = text[1:] if text.startswith("-") else text
+    digits = digits.split("-", 1)[0]
+    if not digits.isdigit():
+        return None
+    return -int(digits) if text.startswith("-") else int(digits)
+
+
+class _Writer:
+    """Turns each method's staged rows into its rows of every table, in rowid order."""
+
+    def __init__(self, conn: sqlite3.Connection, base: str, concepts: dict[str, _Concept]):
+        self.conn = conn
+        self.base = base
+        self.concepts = concepts
+        self.count = 0
+        self.dictionary = b""
+        self._pack = Packer(b"")
+        self._codes: dict[tuple[str, str], str] = {}
+        self._per_facet: Counter[str] = Counter()
+        self._direct: Counter[str] = Counter()
+        self._totals: Counter[tuple[str, str]] = Counter()
+        self._vocab: Counter[str] = Counter()
+        self._words: set[str] = set()
+        self._ancestors: dict[str, set[str]] = {}
+        self._concept_facets: dict[str, set[tuple[str, str]]] = {}
+        self._pending: list[tuple[int, str, str, dict[str, Any]]] = []
+        self._methods: list[tuple[int, str, str, bytes]] = []
+        self._texts: list[tuple[int, str, str, str]] = []
+        self._fts: list[tuple[int, str, str, str, str]] = []
+        self._names: list[tuple[int, int]] = []
+        conn.execute("CREATE TABLE stage.names(key INTEGER, method INTEGER)")
+
+    def _facets_of(self, kind: str, iri: str) -> set[tuple[str, str]]:
+        """The facet values of a method of the concept ``iri``: it and every broader one."""
+        found = self._concept_facets.get(iri)
+        if found is None:
+            found = self._concept_facets[iri] = {
+                (kind, short_id(above, self.base, kind))
+                for above in _ancestors(iri, self.concepts, self._ancestors)
+            }
+        return found
+
+    def code(self, pair: tuple[str, str]) -> str:
+        found = self._codes.get(pair)
+        if found is None:
+            found = self._codes[pair] = facet_code(pair[0], self._per_facet[pair[0]])
+            self._per_facet[pair[0]] += 1
+        return found
+
+    def add(self, rid: int, method_id: str, rows: Iterator[tuple[int, int, str, str]]) -> None:
+        doc: dict[str, Any] = defaultdict(list)
+        starts: list[int] = []
+        for _, number, lang, value in rows:
+            kind = KINDS[number]
+            if kind in ("field", "family"):
+                if value not in doc[kind]:
+                    doc[kind].append(value)
+            elif kind == "start":
+                year = _year(value)
+                if year is not None:
+                    starts.append(year)
+            else:
+                entry = [lang, value]
+                if entry not in doc[kind]:
+                    doc[kind].append(entry)
+        facets: set[tuple[str, str]] = set()
+        for kind in ("field", "family"):
+            ids = []
+            for iri in doc.pop(kind, []):
+                self._direct[iri] += 1
+                ids.append(short_id(iri, self.base, kind))
+                facets.update(self._facets_of(kind, iri))
+            if ids:
+                doc[kind] = ids
+        for _, type_text in doc.get("type", [])[:3]:
+            facets.add(("type", type_text[:200]))
+        if starts:
+            doc["start"] = min(starts)
+            facets.add(("decade", str(min(starts) // 10 * 10)))
+        for key in ("label", "alias"):
+            if key in doc:
+                doc[key].sort(key=lambda lv: (lv[0] != "en", lv[0], lv[1]))
+        doc["id"] = method_id
+        self._totals.update(facets)
+        method_codes = sorted(self.code(pair) for pair in facets)
+        codes = "".join(method_codes)
+        labels = sorted({phrase(normalise(v)) for _, v in doc.get("label", [])} - {""})
+        aliases = sorted({phrase(normalise(v)) for _, v in doc.get("alias", [])} - {""})
+        other = [phrase(normalise(v)) for kind in TEXT_KINDS for _, v in doc.get(kind, [])]
+        texts = (lines(labels), lines(aliases), lines(other))
+        for text in texts:
+            self._words.update(text.split())
+        self._texts.append((rid, *texts))
+        # One more line break: the last character of a text starts a trigram too (words of
+        # one character are looked up by the trigrams they start).
+        indexed = [t + "\n" if t else t for t in texts]
+        self._fts.append((rid, indexed[0], indexed[1], indexed[2], codes))
+        for kind_number, names in ((LABEL, labels), (ALIAS, aliases)):
+            self._names.extend((key, rid) for name in names for key in name_keys(kind_number, name))
+            for name in names:
+                self._vocab.update(latin_words(name))
+        self._pending.append((rid, method_id, " ".join(method_codes), doc))
+        self.count += 1
+        if len(self._pending) >= (DICTIONARY_SAMPLES if not self.dictionary else BATCH):
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self.dictionary and self._pending:
+            self.dictionary = (
+                make_dictionary(
+                    [json.dumps(d, ensure_ascii=False).encode() for *_, d in self._pending]
+                )
+                or b"{}"
+            )
+            self._pack = Packer(self.dictionary)
+        for rid, method_id, codes, doc in self._pending:
+            self._methods.append((rid, method_id, codes, self._pack(doc)))
+        self._pending.clear()
+        conn = self.conn
+        conn.executemany("INSERT INTO methods VALUES (?, ?, ?, ?)", self._methods)
+        conn.executemany("INSERT INTO texts VALUES (?, ?, ?, ?)", self._texts)
+        conn.executemany(
+            "INSERT INTO fts_names(rowid, labels, aliases, codes) VALUES (?, ?, ?, ?)",
+            [(rid, labels, aliases, codes) for rid, labels, aliases, _, codes in self._fts],
+        )
+        conn.executemany(
+            "INSERT INTO fts_text(rowid, labels, aliases, other, codes) VALUES (?, ?, ?, ?, ?)",
+            self._fts,
+        )
+        conn.executemany("INSERT INTO stage.names VALUES (?, ?)", self._names)
+        for batch in (self._methods, self._texts, self._fts, self._names):
+            batch.clear()
+
+    def finish(self) -> None:
+        self._flush()
+        conn = self.conn
+        conn.execute(
+            "INSERT INTO names SELECT DISTINCT key, method FROM stage.names ORDER BY key, method"
+        )
+        conn.executemany(
+            "INSERT INTO facet_values VALUES (?, ?, ?)",
+            sorted((code, facet, value) for (facet, value), code in self._codes.items()),
+        )
+        conn.executemany(
+            "INSERT INTO fts_words(rowid, word) VALUES (?, ?)", enumerate(sorted(self._words), 1)
+        )
+        self._words.clear()
+        conn.execute("INSERT INTO fts_words(fts_words) VALUES ('optimize')")
+        conn.executemany("INSERT INTO vocab VALUES (?, ?)", sorted(self._vocab.items()))
+        conn.executemany(
+            "INSERT INTO vocab_del VALUES (?, ?)",
+            sorted((deleted, word) for word in self._vocab for deleted in edits1(word)),
+        )
+        conn.execute("CREATE INDEX vocab_del_del ON vocab_del(del)")
+        conn.executemany(
+            "INSERT INTO concepts VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    iri,
+                    c.kind,
+                    c.id,
+                    json.dumps({"label": c.labels, "alias": c.aliases}, ensure_ascii=False),
+                    json.dumps(sorted(c.broader)),
+                    self._direct.get(iri, 0),
+                    self._totals.get((c.kind, c.id), 0),
+                )
+                for iri, c in self.concepts.items()
+            ],
+        )
+
+
+__all__ = ["FACETS", "BuildReport", "build"]
