@@ -29,7 +29,8 @@ def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-unt
 
 
 def quads_line(stdout: str) -> int:
-    return int(stdout.strip().splitlines()[-1].split()[0])
+    line = next(line for line in stdout.splitlines() if "quads in the store" in line)
+    return int(line.split()[0])
 
 
 def test_loading_the_catalogue_twice_gives_the_same_count(run) -> None:  # type: ignore[no-untyped-def]

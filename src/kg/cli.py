@@ -76,7 +76,16 @@ def load(paths: tuple[Path, ...]) -> None:
         report = load_files(ctx, targets)
     for graph in report.graphs:
         out.print(f"loaded {graph}")
-    out.print(f"{report.quads_after} quads in the store (before: {report.quads_before})")
+    out.print(
+        f"{report.quads_after} quads in the store (before: {report.quads_before}); "
+        f"written in {report.seconds:.1f} s"
+    )
+    if report.index is not None:
+        index = report.index
+        out.print(
+            f"search index: {index.methods} methods in {index.seconds:.1f} s "
+            f"({index.size / 1e6:.1f} MB)"
+        )
 
 
 @main.command()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from kg.search.build import BuildReport
 from kg.services.context import Context
 from kg.services.guards import check_json_nesting
 from kg.services.search import refresh_after_write
@@ -23,6 +25,10 @@ class LoadReport:
     graphs: tuple[str, ...]
     quads_before: int
     quads_after: int
+    seconds: float = 0.0
+    """Time the store took to replace the graphs (parsing and writing)."""
+    index: BuildReport | None = None
+    """The search index built for the new content (None: it is built on first use)."""
 
 
 def collect_files(paths: Iterable[Path]) -> list[Path]:
@@ -82,8 +88,14 @@ def load_files(ctx: Context, paths: Iterable[Path], *, with_ontology: bool = Tru
         check_parsable(ctx, path, fmt)
         sources[name] = GraphSource(ctx.graph_iri(name), path, fmt, ctx.settings.base_iri)
     before = ctx.store.quad_count()
+    started = time.perf_counter()
     ctx.store.replace_graphs(list(sources.values()))
-    refresh_after_write(ctx)
+    seconds = time.perf_counter() - started
+    index = refresh_after_write(ctx)
     return LoadReport(
-        tuple(source.graph for source in sources.values()), before, ctx.store.quad_count()
+        tuple(source.graph for source in sources.values()),
+        before,
+        ctx.store.quad_count(),
+        seconds,
+        index,
     )
