@@ -322,21 +322,7 @@ class EmbeddedStore(Store):
         replace: bool,
     ) -> bool:
         name = _graph_name(graph)
-        triples: list[ox.Triple] = []
-        for number, (data, format) in enumerate(documents, start=1):
-            try:
-                quads = ox.parse(
-                    data,
-                    format=OX_FORMATS[format],
-                    base_iri=base_iri,
-                    without_named_graphs=True,
-                    rename_blank_nodes=True,
-                )
-                triples.extend(q.triple for q in quads)
-            except SyntaxError as exc:
-                raise RdfSyntaxError(
-                    f"document {number}", exc.lineno, exc.offset, _parser_message(exc)
-                ) from None
+        triples = list(document_triples(documents, base_iri=base_iri))
         with self._writable() as store:
             created = isinstance(name, ox.NamedNode) and not store.contains_named_graph(name)
             if replace:
@@ -473,6 +459,28 @@ def _json_term(term: Any) -> dict[str, Any]:
             "object": _json_term(term.object),
         },
     }
+
+
+def document_triples(
+    documents: Sequence[tuple[bytes, RdfFormatName]], *, base_iri: str
+) -> Iterator[ox.Triple]:
+    """The triples of uploaded documents (graph names dropped, blank nodes of each document
+    its own); RdfSyntaxError names the document by its position, with line and column."""
+    for number, (data, format) in enumerate(documents, start=1):
+        try:
+            quads = ox.parse(
+                data,
+                format=OX_FORMATS[format],
+                base_iri=base_iri,
+                without_named_graphs=True,
+                rename_blank_nodes=True,
+            )
+            for quad in quads:
+                yield quad.triple
+        except SyntaxError as exc:
+            raise RdfSyntaxError(
+                f"document {number}", exc.lineno, exc.offset, _parser_message(exc)
+            ) from None
 
 
 def _parser_message(exc: SyntaxError) -> str:

@@ -18,7 +18,7 @@ from typing import IO
 import pyoxigraph as ox
 
 from kg.store.base import GraphSource, RdfFormatName, RdfSyntaxError
-from kg.store.embedded import OX_FORMATS, _parser_message
+from kg.store.embedded import OX_FORMATS, _parser_message, document_triples
 
 _WRITE_EVERY = 10_000
 
@@ -131,19 +131,9 @@ def parse_documents(
 ) -> Upload:
     """Graph Store uploads (several for multipart requests) as one graph's triples."""
     upload = Upload(graph)
-    for number, (data, format) in enumerate(documents, start=1):
-        try:
-            quads = ox.parse(
-                data,
-                format=OX_FORMATS[format],
-                base_iri=base_iri,
-                without_named_graphs=True,
-                rename_blank_nodes=True,
-            )
-            upload.add_all(q.triple for q in quads)
-        except SyntaxError as exc:
-            upload.close()
-            raise RdfSyntaxError(
-                f"document {number}", exc.lineno, exc.offset, _parser_message(exc)
-            ) from None
+    try:
+        upload.add_all(document_triples(documents, base_iri=base_iri))
+    except RdfSyntaxError:
+        upload.close()
+        raise
     return upload
