@@ -311,7 +311,10 @@ class Writer:
     def bnode_year_range(self, start: int, end: int) -> str:
         """A ``kg:YearRange`` node; in N-Triples its three triples are written right away."""
         self.triples += 3
-        s, e = self.lit(f"{start:04d}", datatype="xsd:gYear"), self.lit(f"{end:04d}", datatype="xsd:gYear")
+        s, e = (
+            self.lit(f"{start:04d}", datatype="xsd:gYear"),
+            self.lit(f"{end:04d}", datatype="xsd:gYear"),
+        )
         if self.fmt == "turtle":
             return f"[ a kg:YearRange ; kg:startYear {s} ; kg:endYear {e} ]"
         self._bnode += 1
@@ -388,7 +391,9 @@ def generate(out: TextIO, methods: int, *, fmt: str = "turtle", seed: int = SEED
     n_people = people_count(methods)
     for p in range(n_people):
         slug, name = person_name(p)
-        w.resource(w.iri("person", slug), [("a", [w.cls("kg:Person")]), ("foaf:name", [w.lit(name)])])
+        w.resource(
+            w.iri("person", slug), [("a", [w.cls("kg:Person")]), ("foaf:name", [w.lit(name)])]
+        )
 
     n_sources = sources_count(methods)
     per_source = methods / n_sources
@@ -412,7 +417,9 @@ def generate(out: TextIO, methods: int, *, fmt: str = "turtle", seed: int = SEED
         if source == written_sources:
             written_sources += 1
             _source_block(w, rng, source, people, start, end, words)
-        acronym = "".join(x[0] for x in (ADJECTIVES[a1][0], ADJECTIVES[a2][0], NOUNS[n][0], HEADS[h][0])).upper()
+        acronym = "".join(
+            x[0] for x in (ADJECTIVES[a1][0], ADJECTIVES[a2][0], NOUNS[n][0], HEADS[h][0])
+        ).upper()
         aliases = [f"{acronym}-{number}"]
         if rng.random() < 0.4:
             aliases.append(f"{NOUNS[n][0].lower()} {HEADS[h][0].lower()} variant {number}")
@@ -426,7 +433,11 @@ def generate(out: TextIO, methods: int, *, fmt: str = "turtle", seed: int = SEED
         if i > 0:
             # Mostly near neighbours (same era, same family) and now and then any earlier one.
             for _ in range(1 if rng.random() < 0.8 else 2):
-                j = i - 1 - min(i - 1, int(rng.expovariate(1 / 50))) if rng.random() < 0.8 else rng.randrange(i)
+                j = (
+                    i - 1 - min(i - 1, int(rng.expovariate(1 / 50)))
+                    if rng.random() < 0.8
+                    else rng.randrange(i)
+                )
                 if j != i and j not in related:
                     related.append(j)
         last_names = [person_name(p)[1].split(" ")[1] for p in people]
@@ -435,16 +446,32 @@ def generate(out: TextIO, methods: int, *, fmt: str = "turtle", seed: int = SEED
             ("skos:prefLabel", labels),
             ("skos:altLabel", alias_literals),
             ("kg:field", [w.iri("field", LEAF_FIELDS[(n * 7 + a1 + i // 997) % len(LEAF_FIELDS)])]),
-            ("kg:family", [w.iri("family", LEAF_FAMILIES[(h * 37 + a2 * 3 + n + i // 331) % len(LEAF_FAMILIES)])]),
+            (
+                "kg:family",
+                [
+                    w.iri(
+                        "family",
+                        LEAF_FAMILIES[(h * 37 + a2 * 3 + n + i // 331) % len(LEAF_FAMILIES)],
+                    )
+                ],
+            ),
             ("kg:yearOfOrigin", [w.bnode_year_range(start, end)]),
-            ("kg:attribution", [w.lit(f"{last_names[0]} and {last_names[1]} ({acronym}), {start}", "en")]),
+            (
+                "kg:attribution",
+                [w.lit(f"{last_names[0]} and {last_names[1]} ({acronym}), {start}", "en")],
+            ),
             ("kg:originator", [w.iri("person", person_name(p)[0]) for p in people]),
             ("kg:methodType", [w.lit(TYPES[(a1 + h) % len(TYPES)], "en")]),
             ("kg:originalSource", [w.iri("source", f"s{source + 1}")]),
             ("kg:aliases", [w.rdf_list(alias_literals)]),
         ]
         if related:
-            props.append(("kg:relatedMethod", [w.iri("method", method_slug(j, method_words(seed, j))) for j in related]))
+            props.append(
+                (
+                    "kg:relatedMethod",
+                    [w.iri("method", method_slug(j, method_words(seed, j))) for j in related],
+                )
+            )
         props.append(("kg:summary", [w.lit(_summary(rng, words, start), "en")]))
         w.resource(w.iri("method", slug), props)
     return w.triples
@@ -454,7 +481,9 @@ def _summary(rng: random.Random, words: tuple[int, int, int, int], start: int) -
     a1, a2, n, h = words
     noun, head = NOUNS[n][0].lower(), HEADS[h][0].lower()
     a, b = ADJECTIVES[a1][0].lower(), ADJECTIVES[a2][0].lower()
-    data = rng.choice(["images", "sequences", "survey responses", "genomes", "time series", "graphs"])
+    data = rng.choice(
+        ["images", "sequences", "survey responses", "genomes", "time series", "graphs"]
+    )
     return (
         f"A {a} {head} that combines {b} {noun} updates with a {rng.choice(['greedy', 'convex', 'sampled', 'two-stage'])} "
         f"search, introduced around {start} for {data}. It trades a little accuracy for "

@@ -162,12 +162,12 @@ def main(argv: list[str] | None = None) -> None:
         runs["search"].append(elapsed)
         slowest.append((elapsed, f"{request['text']!r} {request['filters']}"))
         args_ = {"q": request["text"], **request["filters"], "lang": "en"}
-        timed(lambda: client.get("/search", query_string=args_), runs["/search"])
-        timed(lambda: client.get("/search.json", query_string=args_), runs["/search.json"])
+        timed(lambda a=args_: client.get("/search", query_string=a), runs["/search"])
+        timed(lambda a=args_: client.get("/search.json", query_string=a), runs["/search.json"])
     for text in prefixes:
-        timed(lambda: suggest(ctx, text, lang="en"), runs["suggest"])
+        timed(lambda t=text: suggest(ctx, t, lang="en"), runs["suggest"])
         timed(
-            lambda: client.get("/api/methods", query_string={"q": text, "lang": "en"}),
+            lambda t=text: client.get("/api/methods", query_string={"q": t, "lang": "en"}),
             runs["/api/methods"],
         )
     result["latency"] = {name: summary(times) for name, times in runs.items()}
