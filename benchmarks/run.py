@@ -1033,9 +1033,13 @@ def main(argv: list[str] | None = None) -> None:
     results = recompute(Suite(args).run())
     out_dir = Path(args.results)
     out_dir.mkdir(parents=True, exist_ok=True)
-    target = out_dir / f"{dt.date.today().isoformat()}-{args.size.lower()}.json"
+    stem = f"{dt.date.today().isoformat()}-{args.size.lower()}"
+    target, number = out_dir / f"{stem}.json", 1
+    while target.exists():  # a second run the same day keeps the first one's figures
+        number += 1
+        target = out_dir / f"{stem}-{number}.json"
     target.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
-    target.with_name(target.stem + ".partial.json").unlink(missing_ok=True)
+    (out_dir / f"{stem}.partial.json").unlink(missing_ok=True)
     print()
     print(table(results))
     print(f"\nwritten {target}")
