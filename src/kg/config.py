@@ -17,6 +17,16 @@ def _setting(default: Any, help: str) -> Any:
     return field(default=default, metadata={"help": help})
 
 
+def default_workers() -> int:
+    """The CPU cores this process may use, at most four: pyoxigraph holds the GIL while it
+    evaluates, so each gunicorn worker uses one core (and each runs its own query sandbox)."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, 4))
+
+
 class SettingsError(ValueError):
     """A setting has a value that cannot be used."""
 
@@ -86,7 +96,10 @@ class Settings:
         "Must end with '/'.",
     )
     site_name: str = _setting("kg", "Name of the catalogue shown on pages and in exports.")
-    workers: int = _setting(1, "gunicorn worker processes for `kg serve`.")
+    workers: int = _setting(
+        default_workers(),
+        "gunicorn worker processes for `kg serve` (default: the CPU cores, at most 4).",
+    )
     threads: int = _setting(8, "Threads per gunicorn worker for `kg serve`.")
     ontology_dir: str = _setting(
         str(PROJECT_ROOT / "ontology"), "Directory holding kg.ttl and shapes.ttl."
