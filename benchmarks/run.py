@@ -1057,6 +1057,11 @@ def main(argv: list[str] | None = None) -> None:
     print(f"\nwritten {target}")
 
 
+def _run_heading(meta: dict[str, Any]) -> str:
+    started = str(meta.get("started", ""))[:16].replace("T", " ")
+    return f"{meta['methods']:,} methods, {started}, {_workers(meta.get('kg_workers', '1'))}"
+
+
 def summary(files: Sequence[Path]) -> str:
     """The headline figures of several result files (one column per size), as Markdown."""
     runs = [recompute(json.loads(Path(f).read_text())) for f in files]
@@ -1117,11 +1122,7 @@ def summary(files: Sequence[Path]) -> str:
         ("`kg serve` peak RSS MB", lambda r: _f(get(r, 'web', 'server_peak_rss_mb'), '{:,.0f}'), ""),
         ("machine load average (median of steps)", lambda r: _f(statistics.median([x[2] for x in r["load_average"]]), "{:.1f}") if r.get("load_average") else "not recorded", "~2 = this suite alone"),
     ]  # fmt: skip
-    head = (
-        "| figure | "
-        + " | ".join(f"{r['meta']['methods']:,} methods" for r in runs)
-        + " | target (1M) |"
-    )
+    head = "| figure | " + " | ".join(_run_heading(r["meta"]) for r in runs) + " | target (1M) |"
     lines = [head, "|---|" + "---|" * len(runs) + "---|"]
     lines += [
         f"| {label} | " + " | ".join(fn(r) for r in runs) + f" | {target} |"
