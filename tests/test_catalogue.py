@@ -23,6 +23,7 @@ EXPECTATIONS = {
     ),
     "stats-graphs": lambda rows: f"{BASE}graph/ontology" in {r["graph"] for r in rows},
     "list-methods": lambda rows: len(rows) >= 43 and all("label" in r for r in rows),
+    "count-methods": lambda rows: int(rows[0]["methods"]) >= 43,
     "display-rows": lambda rows: (
         [int(r["order"]) for r in rows] == sorted(int(r["order"]) for r in rows)
     ),

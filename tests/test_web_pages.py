@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 from urllib.parse import urlencode
 
 import pytest
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from kg.services.context import Context
 
 TLDM = "transfer-learning-with-diffusion-models"
 FTDM = "fine-tuned-diffusion-model"
@@ -133,3 +136,21 @@ def test_search_finds_by_alias_and_escapes(client: FlaskClient) -> None:
 def test_dataset_page_lists_the_named_graphs(client: FlaskClient) -> None:
     page = client.get("/dataset").get_data(as_text=True)
     assert "https://w3id.org/rmkg/graph/methods-seed" in page
+
+
+def test_home_of_a_large_catalogue_links_to_search_and_browsing(catalogue_ctx: Context) -> None:
+    """Above KG_HOME_LIST_LIMIT methods the home page lists none (at 1M listing them took
+    minutes): it gives the count and links to the field and family pages, in every language."""
+    from kg.web import create_app
+
+    small = dataclasses.replace(catalogue_ctx.settings, home_list_limit=10)
+    context = Context(small, catalogue_ctx.store, catalogue_ctx.queries)
+    client = create_app(small, context=context).test_client()
+    for lang, words in (("en", "too many to list"), ("th", "มากเกินกว่า"), ("ja", "一覧できません")):
+        response = client.get(f"/?lang={lang}")
+        page = response.get_data(as_text=True)
+        assert response.status_code == 200
+        assert words in page
+        assert 'href="/fields"' in page and 'href="/families"' in page
+        assert f'href="/methods/{TLDM}"' not in page
+        assert 'role="search"' in page

@@ -145,6 +145,11 @@ class Settings:
         16 * 1024 * 1024,
         "Largest request body (queries, updates, Graph Store uploads); larger ones get 413.",
     )
+    home_list_limit: int = _setting(
+        2000,
+        "Most methods the home page lists, with its field, family and decade filters; the "
+        "home page of a larger catalogue links to search and the field and family pages.",
+    )
     rate_limit: int = _setting(
         600,
         "Requests per minute one client address may send to /sparql (bursts up to a tenth "

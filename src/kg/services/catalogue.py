@@ -31,6 +31,15 @@ def method_id(ctx: Context, iri: str) -> str:
     return iri[len(prefix) :] if iri.startswith(prefix) else iri
 
 
+def count_methods(ctx: Context) -> int:
+    """The number of methods, counted once per store version."""
+    held = ctx.version_cache("catalogue.count")
+    if "methods" not in held:
+        rows = ctx.store.select(ctx.queries["count-methods"].bind()).rows
+        held["methods"] = int(str(rows[0]["methods"])) if rows else 0
+    return int(held["methods"])
+
+
 def list_methods(ctx: Context, *, lang: str) -> list[MethodSummary]:
     result = ctx.store.select(ctx.queries["list-methods"].bind(lang=lang))
     methods: dict[str, MethodSummary] = {}

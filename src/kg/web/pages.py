@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from kg.services.catalogue import (
     browse_concepts,
+    count_methods,
     find_methods,
     list_methods,
     methods_per_decade,
@@ -32,6 +33,9 @@ DOWNLOADS = {"csv": "text/csv", "md": "text/markdown", "ttl": "text/turtle",
 def home() -> str:
     """The catalogue, browsable by field, family and decade (each a filter with counts)."""
     ctx, lang = services(), ui_language()
+    total = count_methods(ctx)
+    if total > ctx.settings.home_list_limit:  # listing and counting them all takes minutes
+        return render_template("home.html", methods=None, total=total, facets=[], chosen={})
     fields = browse_concepts(ctx, "field", lang=lang)
     families = browse_concepts(ctx, "family", lang=lang)
     chosen = {k: request.args.get(k, "") for k in ("field", "family", "decade")}
@@ -53,7 +57,9 @@ def home() -> str:
         _facet(_("Families"), "family", family_items, chosen),
         _facet(_("Decade of origin"), "decade", decades, chosen),
     ]
-    return render_template("home.html", methods=methods, facets=facets, chosen=chosen)
+    return render_template(
+        "home.html", methods=methods, total=len(methods), facets=facets, chosen=chosen
+    )
 
 
 @dataclass(frozen=True)
