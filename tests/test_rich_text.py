@@ -233,7 +233,8 @@ def test_a_markdown_summary_on_the_pages(tmp_path: Path) -> None:
         "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n"
         '<method/md> a kg:Method ; skos:prefLabel "Markdown method"@en ;\n'
         "  kg:field <field/deep-learning> ;\n"
-        '  kg:summary "A **bold** claim about $x_1$ [ResNet](/method/resnet)."@en .\n',
+        '  kg:summary "A **bold** claim about $x_1$ [ResNet](/method/resnet) and '
+        '[a paper](https://arxiv.org/abs/zebra)."@en .\n',
         encoding="utf-8",
     )
     ctx = Context.from_settings(Settings.from_env({}, store=str(tmp_path / "store"), rate_limit=0))
@@ -244,7 +245,8 @@ def test_a_markdown_summary_on_the_pages(tmp_path: Path) -> None:
         assert (
             '<div class="rich-text fallback" lang="en" title="未翻訳のため原語で表示">'
             '<p>A <strong>bold</strong> claim about <span class="math inline">x_1</span> '
-            "ResNet.</p></div>"
+            'ResNet and <a href="https://arxiv.org/abs/zebra" rel="noopener nofollow">a paper</a>.'
+            "</p></div>"
         ) in page
         assert "**" not in page
         assert "/assets/katex/katex.min.js" in page and "math.js" in page
@@ -254,9 +256,21 @@ def test_a_markdown_summary_on_the_pages(tmp_path: Path) -> None:
         assert "katex" not in client.get(f"/methods/{TLDM}").get_data(as_text=True)
         # downloads keep the source text: it is data
         csv = client.get("/compare.csv?m=md&m=ddpm&lang=en").get_data(as_text=True)
-        assert "A **bold** claim about $x_1$ [ResNet](/method/resnet)." in csv
+        source = (
+            "A **bold** claim about $x_1$ [ResNet](/method/resnet) and "
+            "[a paper](https://arxiv.org/abs/zebra)."
+        )
+        assert source in csv
         md = client.get("/compare.md?m=md&m=ddpm&lang=en").get_data(as_text=True)
-        assert "A **bold** claim about $x_1$ [ResNet](/method/resnet)." in md
+        assert source in md
+        # search shows the excerpt without its Markdown, escaped
+        found = client.get("/search?q=claim").get_data(as_text=True)
+        assert "A bold <mark>claim</mark> about $x_1$ ResNet and a paper." in found
+        # ... unless the words matched only in the markup: then the source, escaped
+        found = client.get("/search?q=zebra").get_data(as_text=True)
+        assert "[a paper](https://arxiv.org/abs/<mark>zebra</mark>)." in found
+        hits = client.get("/search.json?q=claim").get_json()["results"]
+        assert "".join(f["text"] for f in hits[0]["matched"]["fragments"]).startswith("A bold")
     finally:
         ctx.store.close()
 

@@ -62,7 +62,8 @@ ALLOWED_CLASSES = {
 URL_SCHEMES = frozenset({"http", "https"})
 LINK_REL = "noopener nofollow"
 RENDER_CACHE_SIZE = 4096
-"""Rendered values kept in memory (the pages show the same summaries again and again)."""
+"""Rendered values (and plain texts) kept in memory: pages and searches show the same
+summaries again and again; one costs about 0.3 ms (a Papers with Code description)."""
 
 
 def is_web_link(href: str | None) -> bool:
@@ -166,6 +167,7 @@ def has_math(html: str) -> bool:
 _SPACES = re.compile(r"\s+")
 
 
+@lru_cache(maxsize=RENDER_CACHE_SIZE)
 def plain_text(source: str) -> str:
     """``source`` without its Markdown markup: the texts of paragraphs, list items and
     links (not their URLs), code as written, math as ``$TeX$`` / ``$$TeX$$``; one line."""
