@@ -441,11 +441,11 @@ def _matched(
                 best = (key, kind, text_lang, text)
     if best is None:
         return None
-    text = best[3]
-    if best[1] in markdown:  # the excerpt without Markdown, unless the match was in markup
+    (rank, *_), kind, text_lang, text = best
+    if kind in markdown:  # the excerpt without Markdown, unless the words matched in markup
         shown = plain_text(text)
-        text = shown if terms_found(shown, terms) >= -best[0][0] else text
-    return MatchedField(best[1], best[2], tuple(fragments(text, terms)))
+        text = shown if terms_found(shown, terms) >= -rank else text
+    return MatchedField(kind, text_lang, tuple(fragments(text, terms)))
 
 
 def _concept_chain(index: SearchIndex, concept: Concept | None) -> list[Concept]:
