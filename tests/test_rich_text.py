@@ -15,7 +15,7 @@ from kg.config import PROJECT_ROOT
 from kg.namespaces import KG
 from kg.services.compare import compare, display_rows
 from kg.services.context import Context
-from kg.services.rich_text import plain_text, render_markdown, sanitize
+from kg.services.rich_text import MAX_MARKDOWN_LENGTH, plain_text, render_markdown, sanitize
 
 TLDM = "transfer-learning-with-diffusion-models"
 
@@ -145,6 +145,13 @@ def test_hostile_markup_is_gone_or_escaped(source: str) -> None:
                 assert value is not None and value.startswith("https://e.org/"), html
     for raw in ("<script", "<img", "<iframe", "<style", "<b ", "<!--"):
         assert raw not in html, html
+
+
+def test_a_very_long_value_is_shown_as_plain_text() -> None:
+    source = "**not bold** <b>x</b> " + "[" * MAX_MARKDOWN_LENGTH
+    html = render_markdown(source)
+    assert html.startswith("<p>**not bold** &lt;b&gt;x&lt;/b&gt; [[[") and html.endswith("[</p>")
+    assert plain_text(source) == source.strip()
 
 
 def test_raw_html_is_shown_as_text() -> None:

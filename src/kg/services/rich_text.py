@@ -22,6 +22,8 @@ CommonMark with TeX math between ``$`` (inline) and ``$$`` (display):
    on ordered lists, only the math classes on ``span``/``div``; http(s) URLs only, relative
    ones denied, ``rel="noopener nofollow"`` on every link).
 
+A value longer than ``MAX_MARKDOWN_LENGTH`` characters is shown as plain text instead.
+
 ``render_markdown`` returns ``markupsafe.Markup`` of nh3's output: the only graph text the
 templates print unescaped, and nowhere else made. ``plain_text`` is the same source without
 its markup (link texts, math as ``$TeX$``), for search excerpts. Exports and SPARQL keep the
@@ -61,6 +63,10 @@ ALLOWED_CLASSES = {
 }
 URL_SCHEMES = frozenset({"http", "https"})
 LINK_REL = "noopener nofollow"
+MAX_MARKDOWN_LENGTH = 20_000
+"""Longer values are shown as plain text (escaped, one paragraph, through nh3 all the
+same): Markdown costs up to ~25 µs a character on hostile input (``[[[…``), and the longest
+Papers with Code description has 9,007 characters."""
 RENDER_CACHE_SIZE = 4096
 """Rendered values (and plain texts) kept in memory: pages and searches show the same
 summaries again and again; one costs about 0.3 ms (a Papers with Code description)."""
@@ -155,7 +161,11 @@ def sanitize(html: str) -> str:
 @lru_cache(maxsize=RENDER_CACHE_SIZE)
 def render_markdown(source: str) -> Markup:
     """``source`` (CommonMark with TeX math) as sanitized HTML, safe to print unescaped."""
-    return Markup(sanitize(_markdown().render(source)).strip())
+    if len(source) > MAX_MARKDOWN_LENGTH:
+        html = f"<p>{escapeHtml(source)}</p>"
+    else:
+        html = _markdown().render(source)
+    return Markup(sanitize(html).strip())
 
 
 def has_math(html: str) -> bool:
@@ -171,6 +181,8 @@ _SPACES = re.compile(r"\s+")
 def plain_text(source: str) -> str:
     """``source`` without its Markdown markup: the texts of paragraphs, list items and
     links (not their URLs), code as written, math as ``$TeX$`` / ``$$TeX$$``; one line."""
+    if len(source) > MAX_MARKDOWN_LENGTH:
+        return _SPACES.sub(" ", source).strip()
     parts: list[str] = []
     for token in _markdown().parse(source):
         if token.type == "inline":
