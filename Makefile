@@ -19,7 +19,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
-# YASGUI for the query editor, from npm into node_modules/ (served by the app, never a CDN).
+# YASGUI for the query editor and KaTeX for the math of summaries, from npm into
+# node_modules/ (served by the app, never a CDN).
 NODE_STAMP := node_modules/.package-lock.json
 
 $(NODE_STAMP): package-lock.json package.json

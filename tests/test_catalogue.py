@@ -26,6 +26,9 @@ EXPECTATIONS = {
     "count-methods": lambda rows: int(rows[0]["methods"]) >= 43,
     "display-rows": lambda rows: (
         [int(r["order"]) for r in rows] == sorted(int(r["order"]) for r in rows)
+        and {r["property"].split("#")[-1] for r in rows if r["format"].endswith("#MarkdownText")}
+        == {"summary"}
+        and all(r["format"].endswith(("#MarkdownText", "#PlainText")) for r in rows)
     ),
     "method-rows": lambda rows: len({r["property"] for r in rows}) >= 9,
     "method-headers": lambda rows: rows[0]["label"] == "Transfer Learning with Diffusion Models",

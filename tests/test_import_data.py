@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -92,6 +93,35 @@ def test_epoch_originators_are_attached_through_arxiv_ids(
     prov = ctx.graph_iri("import-epoch_all_ai_models_2025-04")
     licences = {str(o) for s, o in g.subject_objects(DCTERMS.license) if str(s) == prov}
     assert licences == {"https://creativecommons.org/licenses/by/4.0/"}
+
+
+def test_papers_with_code_descriptions_show_as_markdown_on_method_pages(
+    imported: tuple[Context, Graph],
+) -> None:
+    """The descriptions are Markdown with TeX math, kept as summaries: the method page shows
+    bold as <strong> and math as a math element, the exports keep the source."""
+    from kg.web import create_app
+
+    ctx, g = imported
+    settings = dataclasses.replace(ctx.settings, max_queries=1)
+    client = create_app(settings, context=Context(settings, ctx.store, ctx.queries)).test_client()
+
+    def summary(method: str) -> str:
+        page = client.get(f"/methods/{method}?lang=en").get_data(as_text=True)
+        start = page.index('<div class="rich-text"')
+        return page[start : page.index("</dd>", start)]
+
+    sig = summary("sig")
+    assert "<strong>Sliced Iterative Generator (SIG)</strong>" in sig
+    assert "**" not in sig
+    revnet = summary("revnet")
+    assert '<a href="https://paperswithcode.com/method/resnet" rel="noopener nofollow">' in revnet
+    assert '<span class="math inline">x\\_{1}</span>' in revnet
+    assert "$" not in revnet and "**" not in revnet
+    source = str(g.value(URIRef(METHOD + "revnet"), KG.summary))
+    assert source.startswith("A **Reversible Residual Network**")
+    with client.get("/method/revnet.ttl") as turtle:
+        assert "A **Reversible Residual Network**" in turtle.get_data(as_text=True)
 
 
 # --- broken inputs: one clear message each, nothing written ----------------------------------

@@ -1,7 +1,9 @@
 """XSS: labels, summaries and IRIs carrying <script>, event handlers and javascript: IRIs
 (tests/data/xss/xss.ttl) are shown as text on every page, in headless Chromium: no dialog
 opens, no element has an event-handler attribute or a javascript: link, the hostile text is
-visible as text, and every response carries the Content-Security-Policy.
+visible as text, and every response carries the Content-Security-Policy. The summary is
+Markdown with TeX math (rendered, sanitized, typeset by KaTeX): its payloads aim at the
+renderer, the sanitizer and KaTeX too.
 """
 
 from __future__ import annotations
@@ -173,5 +175,60 @@ def test_the_query_editor_works_under_the_policy(hostile_server: Served) -> None
         page.evaluate(POKE_EVERYTHING)
         assert dialogs == [] and errors == []
         assert all("inline event handler" in v for v in violations), violations[:3]
+
+    in_browser(check)
+
+
+MARKDOWN_STATE = """() => {
+  const box = document.querySelector('.rich-text');
+  return {
+    bold: [...box.querySelectorAll('strong')].map((e) => e.textContent),
+    links: [...box.querySelectorAll('a')].map((a) => a.getAttribute('href')),
+    elements: [...new Set([...box.querySelectorAll('*')].filter((e) => !e.closest('math'))
+      .map((e) => e.tagName.toLowerCase()))].sort(),
+    typeset: box.querySelectorAll('.math math').length,
+    mathLinks: box.querySelectorAll('math [href], math a').length,
+    errors: [...box.querySelectorAll('.math-error')].map((e) => e.textContent),
+    styled: box.querySelectorAll('[style]').length,
+  };
+}"""
+
+
+@pytest.mark.parametrize("path", ["methods/xss-method", "compare?m=xss-method&m=ddpm"])
+def test_markdown_summary_payloads_run_nothing(hostile_server: Served, path: str) -> None:
+    """The hostile summary is Markdown with TeX: its raw HTML, javascript:/data: links and
+    KaTeX's \\href, \\url, \\htmlId and \\includegraphics (trust stays false) give no
+    dialog, no link out of http(s), no element beyond the allow-list, no policy violation."""
+
+    def check(page: Any) -> None:
+        dialogs: list[str] = []
+        violations: list[str] = []
+        page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+        page.on("pageerror", lambda error: violations.append(str(error)))
+        page.on(
+            "console",
+            lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None,
+        )
+        response = page.goto(hostile_server.url + path)
+        assert response is not None and response.status == 200
+        policy = response.headers["content-security-policy"]
+        assert "script-src 'self';" in policy and "style-src 'self';" in policy
+        page.wait_for_selector(".rich-text .math math", timeout=10000)
+        page.wait_for_timeout(200)
+        state = page.evaluate(MARKDOWN_STATE)
+        assert state["bold"] == ["bold"]
+        assert state["links"] == []  # javascript:, data: and relative links are no links
+        assert set(state["elements"]) <= {"p", "strong", "span", "div"}, state["elements"]
+        assert state["typeset"] >= 4 and state["mathLinks"] == 0
+        assert state["errors"] == ["\\alert{x}"]
+        assert state["styled"] == 0
+        assert page.evaluate(FIND_HOSTILE_DOM) == []
+        page.evaluate(POKE_EVERYTHING)
+        page.wait_for_timeout(150)
+        text = page.inner_text(".rich-text")
+        assert "<img src=x onerror=alert('summary')>" in text
+        assert "[x](javascript:alert(1))" in text
+        assert dialogs == []
+        assert violations == [], violations[:5]
 
     in_browser(check)

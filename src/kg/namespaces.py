@@ -22,14 +22,18 @@ class KG(DefinedNamespace):
     Source: URIRef
     YearRange: URIRef
     DifferenceBasis: URIRef
+    ValueFormat: URIRef
     # individuals
     CompareValues: URIRef
     CompareCount: URIRef
+    PlainText: URIRef
+    MarkdownText: URIRef
     # annotations read by the UI
     displayOrder: URIRef
     shownInComparison: URIRef
     highlightDifferences: URIRef
     differenceBasis: URIRef
+    valueFormat: URIRef
     # properties
     field: URIRef
     family: URIRef

@@ -4,16 +4,20 @@ Which rows exist, in which order, under which label and whether they take part i
 difference highlighting all come from the ontology (``display-rows.rq``). A row differs
 when the compared *values* differ: IRIs for resources (fields, families, sources),
 normalised ranges for years, sets for multi-valued properties, and counts for rows whose
-difference basis is ``kg:CompareCount`` (related methods).
+difference basis is ``kg:CompareCount`` (related methods). The literal values of a row whose
+value format is ``kg:MarkdownText`` (summaries) also carry their sanitized HTML
+(``kg.services.rich_text``); their text, which downloads show and differences compare,
+stays the literal.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal as TypingLiteral
 
+from markupsafe import Markup
 from rdflib import URIRef
 from rdflib.term import Node
 
@@ -21,6 +25,8 @@ from kg.namespaces import KG
 from kg.services.catalogue import method_id
 from kg.services.context import Context
 from kg.services.method_values import read_method_values
+from kg.services.rich_text import MARKDOWN_TEXT, PLAIN_TEXT, render_markdown
+from kg.services.rich_text import has_math as html_has_math
 
 MIN_METHODS, MAX_METHODS = 2, 8
 METHOD_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,127}\Z")
@@ -49,6 +55,10 @@ class RowDefinition:
     highlight: bool
     by_count: bool
     symmetric: bool
+    value_format: str = PLAIN_TEXT
+    """``kg:PlainText`` or ``kg:MarkdownText`` (the ontology's ``kg:valueFormat``)."""
+    markdown: bool = False
+    """``value_format`` is ``kg:MarkdownText``: literals are rendered (``rich_text``)."""
 
 
 @dataclass(frozen=True)
@@ -65,6 +75,8 @@ class Value:
     method_id: str | None = None
     iri: str | None = None
     link: Link | None = None
+    html: Markup | None = None
+    """A Markdown literal rendered and sanitized (``rich_text.render_markdown``), else None."""
 
 
 @dataclass(frozen=True)
@@ -109,6 +121,12 @@ class Comparison:
     def differing_rows(self) -> int:
         return sum(1 for row in self.rows if row.differs)
 
+    @property
+    def has_math(self) -> bool:
+        """Whether a Markdown value holds math (the pages then load KaTeX)."""
+        values = (v for row in self.rows for cell in row.cells for v in cell.values)
+        return any(html_has_math(v.html) for v in values if v.html)
+
 
 # --- rows from the ontology, cached per store version and language ------------------------
 
@@ -132,6 +150,8 @@ def display_rows(ctx: Context, lang: str) -> tuple[RowDefinition, ...]:
             highlight=str(r["highlight"]) == "true",
             by_count=str(r["basis"]) == str(KG.CompareCount),
             symmetric=str(r["symmetric"]) == "true",
+            value_format=str(r.get("format", PLAIN_TEXT)),
+            markdown=str(r.get("format", PLAIN_TEXT)) == MARKDOWN_TEXT,
         )
         for r in result.rows
     )
@@ -214,7 +234,7 @@ def _cell(
         return Cell("empty", key=frozenset())
     if any("cell" in r for r in rows):
         members = _list_members(rows, lang)
-        return Cell("list", members, key=tuple(v.text for v in members))
+        return Cell("list", _rendered(definition, members), key=tuple(v.text for v in members))
     if any("start" in r for r in rows):
         ranges = sorted(
             {(_year(r["start"]), _year(r.get("end", r["start"]))) for r in rows if "start" in r}
@@ -228,7 +248,14 @@ def _cell(
     elif any(v.iri for v in distinct):
         kind = "resource"
     key = frozenset(v.iri or v.text for v in distinct)
-    return Cell(kind, tuple(distinct), key=key)
+    return Cell(kind, _rendered(definition, distinct), key=key)
+
+
+def _rendered(definition: RowDefinition, values: Sequence[Value]) -> tuple[Value, ...]:
+    """The values, literals of a Markdown row with their sanitized HTML."""
+    if not definition.markdown:
+        return tuple(values)
+    return tuple(v if v.iri else replace(v, html=render_markdown(v.text)) for v in values)
 
 
 def _distinct_values(ctx: Context, rows: list[dict[str, Node]], lang: str) -> list[Value]:

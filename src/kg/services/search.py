@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kg.namespaces import KG
 from kg.search.build import BuildReport, build
 from kg.search.index import (
     FACETS,
@@ -39,6 +40,7 @@ from kg.search.index import (
 )
 from kg.search.text import Fragment, fragments, normalise, terms_found, terms_of
 from kg.services.context import Context
+from kg.services.rich_text import plain_text
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +56,10 @@ SUGGEST_BUDGET = 0.25
 WAIT_FOR_BUILD = 5.0
 """Seconds a web request waits for a missing index before answering 503."""
 CONCEPT_KINDS = ("field", "family")
+KIND_PROPERTIES = {"summary": str(KG.summary), "attribution": str(KG.attribution),
+                   "type": str(KG.methodType)}  # fmt: skip
+"""The literal properties behind kinds of ``search-documents.rq``: a hit's excerpt of a
+property the ontology declares ``kg:MarkdownText`` is shown without its Markdown."""
 _DECADE_RE = re.compile(r"^-?\d{1,5}$")
 
 
@@ -310,7 +316,7 @@ def search(
     total = len(found.hits)
     pages = max(1, math.ceil(total / per_page)) if total else 0
     chunk = found.hits[(page - 1) * per_page : page * per_page]
-    hits = _hits(index, chunk, terms, lang)
+    hits = _hits(index, chunk, terms, lang, markdown=markdown_kinds(ctx, lang))
     counts = index.facet_counts([rid for rid, _ in found.hits])
     facets = {facet: _facet_values(index, facet, counts[facet], chosen, lang) for facet in FACETS}
     return SearchResults(
@@ -354,8 +360,21 @@ def _concept_label(concept: Concept | None, lang: str, fallback: str) -> tuple[s
     return _pick(concept.labels, lang) or (concept.id, "")
 
 
+def markdown_kinds(ctx: Context, lang: str) -> frozenset[str]:
+    """The kinds of text whose property is Markdown by the ontology (``display-rows.rq``)."""
+    from kg.services.compare import display_rows  # compare does not import search
+
+    markdown = {row.property for row in display_rows(ctx, lang) if row.markdown}
+    return frozenset(kind for kind, prop in KIND_PROPERTIES.items() if prop in markdown)
+
+
 def _hits(
-    index: SearchIndex, chunk: Sequence[tuple[int, str]], terms: list[str], lang: str
+    index: SearchIndex,
+    chunk: Sequence[tuple[int, str]],
+    terms: list[str],
+    lang: str,
+    *,
+    markdown: frozenset[str] = frozenset(),
 ) -> list[Hit]:
     docs = index.documents([rid for rid, _ in chunk])
     hits = []
@@ -370,7 +389,8 @@ def _hits(
             fields.append((field_id, shown, shown_lang))
         hits.append(
             Hit(
-                doc["id"], label, label_lang, tier, _matched(index, doc, tier, terms, lang),
+                doc["id"], label, label_lang, tier,
+                _matched(index, doc, tier, terms, lang, markdown=markdown),
                 tuple(fields), doc.get("start"),
             )
         )  # fmt: skip
@@ -389,7 +409,13 @@ _TIER_KINDS: dict[str, tuple[str, ...]] = {
 
 
 def _matched(
-    index: SearchIndex, doc: dict[str, Any], tier: str, terms: list[str], lang: str
+    index: SearchIndex,
+    doc: dict[str, Any],
+    tier: str,
+    terms: list[str],
+    lang: str,
+    *,
+    markdown: frozenset[str] = frozenset(),
 ) -> MatchedField | None:
     if not terms:
         return None
@@ -415,7 +441,11 @@ def _matched(
                 best = (key, kind, text_lang, text)
     if best is None:
         return None
-    return MatchedField(best[1], best[2], tuple(fragments(best[3], terms)))
+    (rank, *_), kind, text_lang, text = best
+    if kind in markdown:  # the excerpt without Markdown, unless the words matched in markup
+        shown = plain_text(text)
+        text = shown if terms_found(shown, terms) >= -rank else text
+    return MatchedField(kind, text_lang, tuple(fragments(text, terms)))
 
 
 def _concept_chain(index: SearchIndex, concept: Concept | None) -> list[Concept]:

@@ -1,14 +1,24 @@
-"""HTML pages: home, comparison, method."""
+"""HTML pages: home, comparison, method; KaTeX's build for the math of summaries."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
+from kg.config import PROJECT_ROOT
 from kg.services.catalogue import (
     browse_concepts,
     count_methods,
@@ -25,6 +35,7 @@ from kg.web.i18n import ui_language
 
 blueprint = Blueprint("pages", __name__)
 
+KATEX_BUILD = PROJECT_ROOT / "node_modules" / "katex" / "dist"
 DOWNLOADS = {"csv": "text/csv", "md": "text/markdown", "ttl": "text/turtle",
              "jsonld": "application/ld+json"}  # fmt: skip
 
@@ -207,7 +218,12 @@ def method_page(method_id: str) -> str:
         suggestions = find_methods(ctx, method_id.replace("-", " "), lang=lang)
         abort(Response(render_template("not_found.html", ids=[method_id],
                                        suggestions=suggestions), status=404))  # fmt: skip
-    return render_template("method.html", method=described.methods[0], rows=described.rows)
+    return render_template(
+        "method.html",
+        method=described.methods[0],
+        rows=described.rows,
+        has_math=described.has_math,
+    )
 
 
 @blueprint.get("/methods/<method_id>/citation.<fmt>")
@@ -231,6 +247,15 @@ def method_citation_download(method_id: str, fmt: str) -> Response:
         mimetype=mimetype,
         headers={"Content-Disposition": f'attachment; filename="{method_id}.{fmt}"'},
     )
+
+
+@blueprint.get("/assets/katex/<path:filename>")
+def katex_asset(filename: str) -> Response:
+    """KaTeX's build, installed from npm into node_modules/ (`make install` runs npm ci):
+    static/math.js typesets the math of summaries with it."""
+    if not KATEX_BUILD.is_dir():
+        abort(503, description="KaTeX is not installed: run `npm ci` (or `make install`).")
+    return send_from_directory(KATEX_BUILD, filename, max_age=3600)
 
 
 @blueprint.get("/api/methods")
