@@ -36,7 +36,7 @@ def free_port() -> int:
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`kg serve` (gunicorn) on 127.0.0.1 over a freshly loaded catalogue; stopped after."""
     store = tmp_path_factory.mktemp("live") / "store"
-    env = {**os.environ, "KG_STORE": str(store), "KG_PORT": str(free_port())}
+    env = {**os.environ, "KG_STORE": str(store), "KG_PORT": str(free_port()), "KG_WORKERS": "1"}
     kg = [sys.executable, "-m", "kg.cli"]
     subprocess.run([*kg, "load"], env=env, check=True, capture_output=True)
     log = (store.parent / "server.log").open("w")

@@ -21,7 +21,7 @@ def running_server(
     store: Path, *, load: bool, log_name: str = "server.log", **settings: str
 ) -> Iterator[str]:
     """Serve ``store`` (loaded with the catalogue when ``load``); yields the base URL."""
-    env = {**os.environ, "KG_STORE": str(store), "KG_PORT": str(free_port())}
+    env = {**os.environ, "KG_STORE": str(store), "KG_PORT": str(free_port()), "KG_WORKERS": "1"}
     env.update({f"KG_{k.upper()}": v for k, v in settings.items()})
     if load:
         subprocess.run([*KG, "load"], env=env, check=True, capture_output=True)

@@ -19,6 +19,7 @@ import threading
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
@@ -235,6 +236,13 @@ def query_pool(ctx: Context) -> QueryRunner:
                 isolate=not ctx.settings.allow_remote,
             )
         return pool
+
+
+def start_query_workers(ctx: Context) -> None:
+    """Start this process's query workers now (each gunicorn worker does as it boots), so
+    that its first public query does not wait for them to start within its time limit."""
+    if not isinstance(ctx.store, QueryRunner) and (Path(ctx.settings.store) / "current").exists():
+        query_pool(ctx)
 
 
 BUSY_RETRY_AFTER = "2"

@@ -7,7 +7,8 @@ from typing import Any
 from gunicorn.app.base import BaseApplication
 
 from kg.config import Settings
-from kg.web import create_app
+from kg.services.sparql import start_query_workers
+from kg.web import CONTEXT_KEY, create_app
 
 
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
@@ -28,7 +29,10 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
             self.cfg.set(key, value)
 
     def load(self) -> Any:
-        return create_app(self.settings)
+        """The app of one web worker (loaded after the fork), its query workers started."""
+        app = create_app(self.settings)
+        start_query_workers(app.extensions[CONTEXT_KEY])
+        return app
 
 
 def url_of(settings: Settings) -> str:
