@@ -290,3 +290,30 @@ def test_katex_is_served_from_node_modules(client: FlaskClient) -> None:
         assert outside.status_code == 404
     with client.get("/static/math.js") as ours:
         assert ours.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("description", "tex"),
+    [
+        (r"the input is split as $x\_{1}$ and $x\_{2}$.", [r"x_{1}", r"x_{2}"]),
+        (
+            r"$$ G^{\*} = \arg \min\_{G} \left\(G\right\) $$",
+            [r"G^{*} = \arg \min_{G} \left(G\right)"],
+        ),
+        (
+            r"a line break $$\begin{aligned} a \\ b \end{aligned}$$",
+            [r"\begin{aligned} a \\ b \end{aligned}"],
+        ),
+    ],
+)
+def test_papers_with_code_markdown_escapes_inside_tex_are_undone(
+    description: str, tex: list[str]
+) -> None:
+    """The dump escaped ``_ * ( )`` inside its TeX for a Markdown renderer; kept, KaTeX would
+    show a literal underscore. Outside the dollars the escapes stay Markdown's."""
+    from kg.services.imports.pwc import unescape_tex
+
+    html = str(render_markdown(unescape_tex(description + r" Not math: snake\_case.")))
+    spans = [text for _, attrs, text in elements(html) if "math" in (attrs.get("class") or "")]
+    assert [text.strip() for text in spans] == tex
+    assert "snake_case" in html

@@ -23,6 +23,15 @@ def test_home_lists_methods(client: FlaskClient) -> None:
     assert f'href="/methods/{TLDM}"' in page
 
 
+def test_every_page_names_an_icon_that_is_served(client: FlaskClient) -> None:
+    for path in ("/", PAIR, f"/methods/{TLDM}", "/query", "/no-such-page"):
+        page = client.get(path, headers={"Accept": "text/html"}).get_data(as_text=True)
+        assert '<link rel="icon" type="image/svg+xml" href="/static/favicon.svg">' in page, path
+    with client.get("/static/favicon.svg") as icon:
+        assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
+        assert icon.get_data(as_text=True).startswith("<svg")
+
+
 @pytest.mark.parametrize(
     ("lang", "title"), [("en", "Compare methods"), ("th", "เปรียบเทียบวิธี"), ("ja", "手法を比較")]
 )

@@ -14,7 +14,9 @@ area}]}``. Mapping:
   the arXiv id in ``source_url`` (a range when they differ);
 - related methods: ``/method/<slug>`` links in the description, and methods introduced by
   the same source paper;
-- the description (Markdown) is kept as the summary.
+- the description (Markdown with TeX between dollars) is kept as the summary, with the
+  Markdown escapes the dump has inside its TeX (``x\\_{1}``, ``\\left\\(``, ``G^{\\*}``; about
+  300 records) undone: in TeX they mean something else (a literal underscore).
 
 Licence CC BY-SA 4.0, credited in the import's provenance.
 """
@@ -52,6 +54,8 @@ _ARXIV = re.compile(
     re.IGNORECASE,
 )
 _SAFE_URL = re.compile(r"^https?://[^\s<>\"{}|\\^`]+$")
+_MATH_SPAN = re.compile(r"(?<!\\)\$\$.+?(?<!\\)\$\$|(?<!\\)\$[^$]+?(?<!\\)\$", re.DOTALL)
+_MARKDOWN_ESCAPE_IN_TEX = re.compile(r"(?<!\\)\\([_*()])")
 
 
 def arxiv_id(url: str | None) -> str | None:
@@ -63,6 +67,13 @@ def arxiv_year(identifier: str) -> int:
     """The year an arXiv id was assigned: ``2006.11239`` -> 2020, ``hep-th/9901001`` -> 1999."""
     yy = int(identifier.rsplit("/", 1)[-1][:2])
     return 1900 + yy if yy >= 91 else 2000 + yy
+
+
+def unescape_tex(description: str) -> str:
+    """``description`` with the Markdown escapes of ``_ * ( )`` inside its ``$...$`` and
+    ``$$...$$`` spans removed (the dump escaped them for a Markdown renderer that ran before
+    the TeX one)."""
+    return _MATH_SPAN.sub(lambda span: _MARKDOWN_ESCAPE_IN_TEX.sub(r"\1", span[0]), description)
 
 
 def _text(record: dict[str, Any], key: str) -> str | None:
@@ -162,7 +173,7 @@ def _record(item: dict[str, Any], where: Where, graph: str) -> MethodRecord:
                 record.fields.append(concept)
     description = _text(item, "description")
     if description:
-        record.summary.append(Literal(description, lang="en"))
+        record.summary.append(Literal(unescape_tex(description), lang="en"))
         record.related_keys = [slug for slug in _METHOD_LINK.findall(description) if slug != key]
     source_url = _text(item, "source_url")
     paper = item.get("paper") if isinstance(item.get("paper"), dict) else None
