@@ -24,6 +24,9 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
             "worker_class": "gthread",
             "accesslog": "-",
             "timeout": 60,
+            # gunicorn's largest: a SPARQL query sent by GET is in the request line, and
+            # the default 4094 bytes leave the library's method-rows.rq 86 bytes to spare.
+            "limit_request_line": 8190,
         }
         for key, value in options.items():
             self.cfg.set(key, value)
