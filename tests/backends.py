@@ -27,7 +27,7 @@ from typing import IO, NoReturn
 import pytest
 
 from kg.config import Settings
-from tests.browser import free_port
+from tests.served import free_port
 
 BACKENDS = ("embedded", "oxigraph", "virtuoso")
 REMOTE_BACKENDS = ("oxigraph", "virtuoso")

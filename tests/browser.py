@@ -4,12 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
 import threading
-import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +12,7 @@ from typing import Any
 import pytest
 
 from kg.config import PROJECT_ROOT
+from tests.served import serve
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "browser"
@@ -26,37 +22,11 @@ CHROMIUM_ARGS = [
 ]  # fmt: skip
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`kg serve` (gunicorn) on 127.0.0.1 over a freshly loaded catalogue; stopped after."""
-    store = tmp_path_factory.mktemp("live") / "store"
-    env = {**os.environ, "KG_STORE": str(store), "KG_PORT": str(free_port()), "KG_WORKERS": "1"}
-    kg = [sys.executable, "-m", "kg.cli"]
-    subprocess.run([*kg, "load"], env=env, check=True, capture_output=True)
-    log = (store.parent / "server.log").open("w")
-    server = subprocess.Popen([*kg, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{env['KG_PORT']}/"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(url + "health", timeout=2).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise RuntimeError("the service did not start") from None
-                time.sleep(0.2)
-        yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
-        log.close()
+    with serve(tmp_path_factory.mktemp("live") / "store") as served:
+        yield served.url
 
 
 @pytest.fixture(scope="session")

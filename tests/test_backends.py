@@ -27,8 +27,8 @@ from kg.services.validation import validate_store
 from kg.store import StoreError
 from kg.web import create_app
 from tests.backends import Backend
-from tests.browser import free_port
 from tests.graphs import named_graph
+from tests.served import free_port
 
 TLDM = "transfer-learning-with-diffusion-models"
 FTDM = "fine-tuned-diffusion-model"

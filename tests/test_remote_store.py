@@ -24,8 +24,8 @@ from kg.store import StoreError
 from kg.store.results import MalformedResults, ResultsReader
 from kg.store.uploads import Upload
 from tests.backends import REMOTE_BACKENDS, Backend, oxigraph_binary
-from tests.browser import free_port
 from tests.graphs import dump
+from tests.served import free_port
 from tests.test_backends import LAB, client_for, write
 
 

@@ -24,7 +24,7 @@ from SPARQLWrapper import CSV, GET, JSON, JSONLD, POST, RDFXML, TSV, TURTLE, XML
 
 from kg.config import PROJECT_ROOT
 from kg.services.context import Context
-from tests.sparql_server import running_server
+from tests.served import serve
 
 TIMEOUT = 1  # seconds: KG_QUERY_TIMEOUT of the served instance
 SELECT = """PREFIX kg: <https://w3id.org/rmkg/ontology#>
@@ -51,16 +51,16 @@ def catalogue_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def endpoint(catalogue_store: Path) -> Iterator[str]:
     """The catalogue served with the default limits."""
-    with running_server(catalogue_store, load=True) as url:
-        yield url + "sparql"
+    with serve(catalogue_store) as served:
+        yield served.url + "sparql"
 
 
 @pytest.fixture(scope="module")
 def strict_endpoint(catalogue_store: Path, endpoint: str) -> Iterator[str]:
     """The same (read-only, immutable) snapshot served by a second service, KG_QUERY_TIMEOUT=1."""
     settings = {"query_timeout": str(TIMEOUT)}
-    with running_server(catalogue_store, load=False, log_name="strict.log", **settings) as url:
-        yield url + "sparql"
+    with serve(catalogue_store, load=False, **settings) as served:
+        yield served.url + "sparql"
 
 
 def _rows(result: Result) -> set[tuple[str, ...]]:

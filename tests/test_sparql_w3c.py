@@ -20,7 +20,7 @@ from rdflib.collection import Collection
 from rdflib.term import Node
 
 from tests.conftest import SHARED, shared_path
-from tests.sparql_server import running_server
+from tests.served import serve
 
 pytestmark = pytest.mark.shared
 
@@ -74,8 +74,8 @@ def _entry_names(suite: str) -> list[str]:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     store = tmp_path_factory.mktemp("w3c") / "store"
-    with running_server(store, load=False, write_token=TOKEN, query_timeout="10") as url:
-        yield url
+    with serve(store, load=False, write_token=TOKEN, query_timeout="10") as served:
+        yield served.url
 
 
 def _send(
