@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from rdflib import Literal
 
@@ -12,6 +14,22 @@ from kg.services.imports.text import Citation
 
 class ImportFailed(ValueError):
     """An input cannot be imported; nothing was written. The message says where and why."""
+
+
+def json_array(path: Path, text: str, *, of: str) -> list[Any]:
+    """``text`` read as a JSON array (of ``of``, for the message), else ImportFailed with
+    the line and column."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ImportFailed(
+            f"{path}:{exc.lineno}:{exc.colno}: not valid JSON ({exc.msg}); truncated?"
+        ) from None
+    except RecursionError:
+        raise ImportFailed(f"{path}: JSON nested too deeply to be a table of records") from None
+    if not isinstance(data, list):
+        raise ImportFailed(f"{path}: expected a JSON array of {of}")
+    return data
 
 
 @dataclass(frozen=True)

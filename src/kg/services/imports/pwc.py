@@ -23,7 +23,6 @@ Licence CC BY-SA 4.0, credited in the import's provenance.
 
 from __future__ import annotations
 
-import json
 import re
 from collections import defaultdict
 from pathlib import Path
@@ -39,6 +38,7 @@ from kg.services.imports.model import (
     Skipped,
     SourceRecord,
     Where,
+    json_array,
 )
 
 LICENCE = "https://creativecommons.org/licenses/by-sa/4.0/"
@@ -87,16 +87,7 @@ def _text(record: dict[str, Any], key: str) -> str | None:
 
 
 def parse_pwc(path: Path, graph: str, text: str) -> ParsedFile:
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ImportFailed(
-            f"{path}:{exc.lineno}:{exc.colno}: not valid JSON ({exc.msg}); truncated?"
-        ) from None
-    except RecursionError:
-        raise ImportFailed(f"{path}: JSON nested too deeply to be a table of records") from None
-    if not isinstance(data, list):
-        raise ImportFailed(f"{path}: expected a JSON array of method records")
+    data = json_array(path, text, of="method records")
     records: list[MethodRecord] = []
     notes: list[Skipped] = []
     by_source: dict[str, list[MethodRecord]] = defaultdict(list)

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 import tomllib
 from collections.abc import Callable, Iterator
@@ -46,6 +45,7 @@ from kg.services.imports.model import (
     Skipped,
     SourceRecord,
     Where,
+    json_array,
 )
 from kg.services.imports.pwc import arxiv_id
 from kg.services.imports.text import (
@@ -463,16 +463,7 @@ def _csv_rows(path: Path, text: str) -> tuple[Iterator[tuple[Where, Row]], list[
 
 
 def _json_rows(path: Path, text: str) -> tuple[Iterator[tuple[Where, Row]], list[str]]:
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ImportFailed(
-            f"{path}:{exc.lineno}:{exc.colno}: not valid JSON ({exc.msg}); truncated?"
-        ) from None
-    except RecursionError:
-        raise ImportFailed(f"{path}: JSON nested too deeply to be a table of records") from None
-    if not isinstance(data, list):
-        raise ImportFailed(f"{path}: expected a JSON array of objects (one per method)")
+    data = json_array(path, text, of="objects (one per method)")
     columns: dict[str, None] = {}
     rows: list[tuple[Where, Row]] = []
     for number, item in enumerate(data, start=1):
