@@ -17,7 +17,7 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         super().__init__()
 
     def load_config(self) -> None:
-        options = {
+        options: dict[str, Any] = {
             "bind": f"{self.settings.host}:{self.settings.port}",
             "workers": self.settings.workers,
             "threads": self.settings.threads,
@@ -28,6 +28,10 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
             # the default 4094 bytes leave the library's method-rows.rq 86 bytes to spare.
             "limit_request_line": 8190,
         }
+        if "control_socket_disable" in self.cfg.settings:  # gunicorn >= 25.1
+            # Its control socket is one path per user ($HOME/.gunicorn/gunicorn.ctl): a
+            # second service on the machine would take it over, and kg has no use for it.
+            options["control_socket_disable"] = True
         for key, value in options.items():
             self.cfg.set(key, value)
 
