@@ -148,6 +148,21 @@ def _unescape(text: str) -> str:
     return _ESCAPE.sub(replace, text) if "\\" in text else text
 
 
+_IRIS: dict[str, URIRef] = {}
+_IRIS_KEPT = 50_000
+
+
+def _iri(text: str) -> URIRef:
+    """The URIRef of an IRI as written in N-Quads. Predicates, graphs, datatypes and each
+    subject (its statements are consecutive) repeat: a bounded memo spares rdflib's check."""
+    iri = _IRIS.get(text)
+    if iri is None:
+        if len(_IRIS) >= _IRIS_KEPT:
+            _IRIS.clear()
+        iri = _IRIS[text] = URIRef(_unescape(text))
+    return iri
+
+
 def parse_nquads_line(line: str) -> tuple[Node, URIRef, Node, Node | None] | None:
     """One N-Quads statement as rdflib terms (graph None: the default graph); None if blank."""
     if not line.strip() or line.lstrip().startswith("#"):
@@ -156,11 +171,11 @@ def parse_nquads_line(line: str) -> tuple[Node, URIRef, Node, Node | None] | Non
     if match is None:
         raise ValueError(f"not an N-Quads statement: {line[:200]!r}")
     g = match.groups()
-    subject: Node = URIRef(_unescape(g[0])) if g[0] is not None else BNode(g[1])
-    predicate = URIRef(_unescape(g[2]))
+    subject: Node = _iri(g[0]) if g[0] is not None else BNode(g[1])
+    predicate = _iri(g[2])
     obj: Node
     if g[3] is not None:
-        obj = URIRef(_unescape(g[3]))
+        obj = _iri(g[3])
     elif g[4] is not None:
         obj = BNode(g[4])
     else:
@@ -168,12 +183,12 @@ def parse_nquads_line(line: str) -> tuple[Node, URIRef, Node, Node | None] | Non
         if lang:
             obj = Literal(value, lang=lang)
         elif datatype and datatype != _XSD_STRING:
-            obj = Literal(value, datatype=URIRef(datatype))
+            obj = Literal(value, datatype=_iri(datatype))
         else:
             obj = Literal(value)
     graph: Node | None = None
     if g[8] is not None:
-        graph = URIRef(_unescape(g[8]))
+        graph = _iri(g[8])
     elif g[9] is not None:
         graph = BNode(g[9])
     return subject, predicate, obj, graph
@@ -242,7 +257,7 @@ def _stream_jsonld(ctx: Context, *, graph: str | None) -> Iterator[bytes]:
         if quad is None:
             continue
         s, p, o, g = quad
-        if s != subject or g != subject_graph:
+        if (s is not subject and s != subject) or (g is not subject_graph and g != subject_graph):
             yield from flush_subject()
             subject, subject_graph = s, g
             properties = defaultdict(list)

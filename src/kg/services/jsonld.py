@@ -158,6 +158,8 @@ def _vocabulary(context_json: str) -> Vocabulary:
 # --- writing node objects ------------------------------------------------------------------------
 
 _SCHEME_LIKE = re.compile(r"^[^/?#]*:")
+_TYPE = str(RDF.type)
+_STRING = str(XSD.string)
 
 
 class Compactor:
@@ -166,6 +168,8 @@ class Compactor:
     def __init__(self, settings: Settings) -> None:
         self.vocab = vocabulary(settings)
         self.base = settings.base_iri
+        self.list_terms = frozenset(t.name for t in self.vocab.terms.values() if t.kind == "list")
+        self._keys: dict[str, str] = {}  # predicates and datatypes: a few dozen in a dump
 
     def iri(self, iri: str, *, relative: bool = True) -> str:
         """An IRI as a relative reference (data IRIs), a compact IRI, or in full."""
@@ -186,7 +190,10 @@ class Compactor:
         return self.iri(str(node))
 
     def key(self, predicate: str) -> str:
-        return self.iri(predicate, relative=False)
+        key = self._keys.get(predicate)
+        if key is None:
+            key = self._keys[predicate] = self.iri(predicate, relative=False)
+        return key
 
     def type_name(self, node: Node) -> str | dict[str, str]:
         if isinstance(node, BNode):
@@ -201,7 +208,7 @@ class Compactor:
         assert isinstance(node, Literal)
         if node.language:
             return {"@value": str(node), "@language": node.language}
-        if node.datatype is None or node.datatype == XSD.string:
+        if node.datatype is None or str(node.datatype) == _STRING:
             return str(node)
         return {"@value": str(node), "@type": self.key(str(node.datatype))}
 
@@ -212,7 +219,7 @@ class Compactor:
             return isinstance(node, Literal) and str(node.datatype) == term.datatype
         if term.kind == "lang":
             return isinstance(node, Literal) and (
-                node.language is not None or node.datatype in (None, XSD.string)
+                node.language is not None or node.datatype is None or str(node.datatype) == _STRING
             )
         return term.kind == "plain"
 
@@ -231,7 +238,7 @@ def node_object(
     result: JsonObject = {}
     if subject is not None:
         result["@id"] = compactor.reference(subject)
-    types = properties.get(str(RDF.type), [])
+    types = properties.get(_TYPE, [])
     leftover_types = [t for t in types if isinstance(t, Literal)]
     named_types = [compactor.type_name(t) for t in types if not isinstance(t, Literal)]
     if named_types:
@@ -239,11 +246,11 @@ def node_object(
     keyed: dict[str, list[object]] = defaultdict(list)
     language_maps: dict[str, dict[str, list[str]]] = {}
     predicates = sorted(
-        (p for p in properties if p != str(RDF.type) or leftover_types),
+        (p for p in properties if p != _TYPE or leftover_types),
         key=lambda p: (vocab.order.get(p, len(vocab.order)), p),
     )
     for predicate in predicates:
-        values = leftover_types if predicate == str(RDF.type) else properties[predicate]
+        values = leftover_types if predicate == _TYPE else properties[predicate]
         term = vocab.terms.get(predicate)
         fallback = compactor.key(predicate)
         for node in values:
@@ -281,8 +288,7 @@ def node_object(
     for name, items in keyed.items():
         if name in result:  # a language-map term whose key also has other values: merge safely
             raise AssertionError(f"term {name} used twice")
-        list_term = any(t.name == name and t.kind == "list" for t in vocab.terms.values())
-        if list_term:
+        if name in compactor.list_terms:
             # one list: the array itself; several lists: explicit list objects
             result[name] = items[0] if len(items) == 1 else [{"@list": i} for i in items]
         else:
