@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from kg.namespaces import KG
 from kg.services.context import Context
 from kg.services.imports import ImportFailed, import_files
 from kg.services.loading import load_files
+from kg.services.rich_text import render_markdown
 from tests.conftest import shared_path
 from tests.graphs import dump, union
 
@@ -118,9 +120,15 @@ def test_papers_with_code_descriptions_show_as_markdown_on_method_pages(
     assert '<a href="https://paperswithcode.com/method/resnet" rel="noopener nofollow">' in revnet
     assert '<span class="math inline">x_{1}</span>' in revnet  # the dump has x\\_{1}
     assert "$" not in revnet and "**" not in revnet
-    from kg.services.imports.pwc import unescape_tex
-
-    still_escaped = [str(s) for s in g.objects(None, KG.summary) if unescape_tex(str(s)) != str(s)]
+    # No math of any imported summary keeps the dump's Markdown escapes (KaTeX would show
+    # them); LAPGAN's unclosed dollar once made 13 of its spans keep theirs.
+    math = re.compile(r'<(span|div) class="math[^"]*">(.*?)</\1>', re.DOTALL)
+    escape = re.compile(r"(?<!\\)\\[_*()]")
+    still_escaped = sorted(
+        str(method)
+        for method, summary in g.subject_objects(KG.summary)
+        if any(escape.search(m[2]) for m in math.finditer(str(render_markdown(str(summary)))))
+    )
     assert still_escaped == []
     source = str(g.value(URIRef(METHOD + "revnet"), KG.summary))
     assert source.startswith("A **Reversible Residual Network**")

@@ -304,6 +304,8 @@ def test_katex_is_served_from_node_modules(client: FlaskClient) -> None:
             r"a line break $$\begin{aligned} a \\ b \end{aligned}$$",
             [r"\begin{aligned} a \\ b \end{aligned}"],
         ),
+        # an unclosed dollar does not pair with the next paragraph's math
+        ("no close: $G\\_{k}:\r\n\r\n$$\r\nx\\_{1}\r\n$$\r\n", [r"x_{1}"]),
     ],
 )
 def test_papers_with_code_markdown_escapes_inside_tex_are_undone(
@@ -313,7 +315,9 @@ def test_papers_with_code_markdown_escapes_inside_tex_are_undone(
     show a literal underscore. Outside the dollars the escapes stay Markdown's."""
     from kg.services.imports.pwc import unescape_tex
 
-    html = str(render_markdown(unescape_tex(description + r" Not math: snake\_case.")))
+    outside = r" Not math: \*a\*, `$HOME\_DIR`, from $5 to \*all\* for $10."
+    fixed = unescape_tex(description + outside)
+    html = str(render_markdown(fixed))
     spans = [text for _, attrs, text in elements(html) if "math" in (attrs.get("class") or "")]
     assert [text.strip() for text in spans] == tex
-    assert "snake_case" in html
+    assert fixed.endswith(outside) and "<em>" not in html

@@ -178,6 +178,20 @@ _SPACES = re.compile(r"\s+")
 
 
 @lru_cache(maxsize=RENDER_CACHE_SIZE)
+def math_sources(source: str) -> list[tuple[str, str]]:
+    """The TeX of ``source``'s math as written, with the delimiters it was written between:
+    ``("$", tex)`` inline, ``("$$", tex)`` displayed in a line, ``("", tex)`` a block. The
+    math that ``render_markdown`` typesets, no more (not in code, not ``$5``)."""
+    found: list[tuple[str, str]] = []
+    for token in _markdown().parse(source):
+        if token.type == "math_block":
+            found.append(("", token.content))
+        for child in token.children or []:
+            if child.type in ("math_inline", "math_inline_double"):
+                found.append((child.markup, child.content))
+    return found
+
+
 def plain_text(source: str) -> str:
     """``source`` without its Markdown markup: the texts of paragraphs, list items and
     links (not their URLs), code as written, math as ``$TeX$`` / ``$$TeX$$``; one line."""

@@ -25,7 +25,7 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
             "accesslog": "-",
             "timeout": 60,
             # gunicorn's largest: a SPARQL query sent by GET is in the request line, and
-            # the default 4094 bytes leave the library's method-rows.rq 86 bytes to spare.
+            # the default 4094 bytes hold little more than the library's method-rows.rq.
             "limit_request_line": 8190,
         }
         if "control_socket_disable" in self.cfg.settings:  # gunicorn >= 25.1

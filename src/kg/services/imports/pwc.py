@@ -40,6 +40,7 @@ from kg.services.imports.model import (
     Where,
     json_array,
 )
+from kg.services.rich_text import math_sources
 
 LICENCE = "https://creativecommons.org/licenses/by-sa/4.0/"
 ATTRIBUTION = "Papers with Code (paperswithcode.com), methods dump, CC BY-SA 4.0"
@@ -54,7 +55,7 @@ _ARXIV = re.compile(
     re.IGNORECASE,
 )
 _SAFE_URL = re.compile(r"^https?://[^\s<>\"{}|\\^`]+$")
-_MATH_SPAN = re.compile(r"(?<!\\)\$\$.+?(?<!\\)\$\$|(?<!\\)\$[^$]+?(?<!\\)\$", re.DOTALL)
+_LINE_END = re.compile(r"\r\n?")
 _MARKDOWN_ESCAPE_IN_TEX = re.compile(r"(?<!\\)\\([_*()])")
 
 
@@ -70,10 +71,16 @@ def arxiv_year(identifier: str) -> int:
 
 
 def unescape_tex(description: str) -> str:
-    """``description`` with the Markdown escapes of ``_ * ( )`` inside its ``$...$`` and
-    ``$$...$$`` spans removed (the dump escaped them for a Markdown renderer that ran before
-    the TeX one)."""
-    return _MATH_SPAN.sub(lambda span: _MARKDOWN_ESCAPE_IN_TEX.sub(r"\1", span[0]), description)
+    """``description`` with the Markdown escapes of ``_ * ( )`` removed from the math the
+    summary renderer typesets (the dump escaped them for a Markdown renderer that ran before
+    the TeX one); code, prices and other text keep theirs. Line ends become ``\\n``, as
+    the renderer reads them (the dump has CRLF)."""
+    fixed = description = _LINE_END.sub("\n", description)
+    for delimiter, tex in math_sources(description):
+        clean = _MARKDOWN_ESCAPE_IN_TEX.sub(r"\1", tex)
+        if clean != tex:
+            fixed = fixed.replace(f"{delimiter}{tex}{delimiter}", f"{delimiter}{clean}{delimiter}")
+    return fixed
 
 
 def _text(record: dict[str, Any], key: str) -> str | None:
