@@ -114,7 +114,18 @@ EXPECTATIONS = {
     "import-method-facts": lambda rows: len(rows) > 0,
     "import-concepts": lambda rows: len({r["concept"] for r in rows}) == 37,
     "import-sources": lambda rows: len({r["source"] for r in rows}) == 53,
-    "import-context": lambda rows: len(rows) > 3000,
+    "import-neighbourhood": lambda rows: (
+        {r["p"].rsplit("#", 1)[-1] for r in rows} >= {"type", "prefLabel", "yearOfOrigin"}
+    ),
+    "import-neighbourhood-nodes": lambda rows: (
+        {r["p"].rsplit("#", 1)[-1] for r in rows} >= {"startYear", "endYear", "first", "rest"}
+    ),
+    "import-neighbourhood-classes": lambda rows: (
+        {r["o"].rsplit("#", 1)[-1] for r in rows} >= {"Field", "Source", "Person"}
+    ),
+    "import-class-hierarchy": lambda rows: (
+        {r["s"].rsplit("#", 1)[-1] for r in rows} >= {"Field", "Family", "Method"}
+    ),
     "import-people": lambda rows: len({r["person"] for r in rows}) == 180,
     "import-arxiv-methods": lambda rows: len({r["method"] for r in rows}) == 34,
     "describe-resource": lambda rows: (

@@ -115,7 +115,8 @@ ROUTES: dict[str, Route] = {
     "sparql text": lambda a, b, c: f"/sparql?query={q(a)}",
 }  # fmt: skip
 BY_DESIGN_PUBLIC = {"sparql text"}  # any query, by design: statuses only
-EVERYTHING_QUERIES = {"import-context"}  # library queries that return every graph's triples
+# library queries that return any graph's triples about the nodes they are given
+EVERYTHING_QUERIES = {"import-neighbourhood", "import-neighbourhood-nodes"}
 
 
 def check(client: FlaskClient, url: str, *, hidden: bool = True) -> None:

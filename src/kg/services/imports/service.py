@@ -16,6 +16,7 @@ from rdflib.namespace import DCTERMS, PROV
 
 from kg import __version__
 from kg.namespaces import KG
+from kg.queries import MAX_VALUES_PER_PARAMETER
 from kg.services.context import Context
 from kg.services.imports.build import SCHEMA, GraphBuilder, StoreIndex
 from kg.services.imports.model import ImportFailed, ParsedFile, Skipped
@@ -279,20 +280,45 @@ def _progress_or_nothing(progress: Progress | None) -> Progress:
     return nothing
 
 
+NEIGHBOURHOOD_BATCH = MAX_VALUES_PER_PARAMETER
+NEIGHBOURHOOD_QUERIES = (
+    "import-neighbourhood",
+    "import-neighbourhood-nodes",
+    "import-neighbourhood-classes",
+)
+
+
+def _neighbourhood(ctx: Context, focus: Sequence[str], replaced: Sequence[str]) -> Graph:
+    """What the shapes read around ``focus`` in the store, outside the ``replaced`` graphs:
+    the nodes' statements, their blank nodes and list cells, the classes of what they point
+    to, and the class hierarchy (in batches of the binding's limit)."""
+    data = ctx.store.construct(ctx.queries["import-class-hierarchy"].bind(replaced=replaced))
+    for start in range(0, len(focus), NEIGHBOURHOOD_BATCH):
+        batch = focus[start : start + NEIGHBOURHOOD_BATCH]
+        for name in NEIGHBOURHOOD_QUERIES:
+            data += ctx.store.construct(ctx.queries[name].bind(focus=batch, replaced=replaced))
+    return data
+
+
 def _validate(
     ctx: Context, replaced: set[str], graphs: dict[str, Graph]
 ) -> tuple[int, list[Skipped]]:
-    """SHACL over the store as it will be; raises on a violation involving imported nodes.
+    """SHACL over the imported nodes as they will be in the store (with what the shapes read
+    around them there); raises on a violation involving imported nodes.
 
     Returns how many results were ignored because they concern only nodes the import does
     not describe (problems already in the store), and the warnings on imported nodes (for
     example a method known only by its Thai name), which do not block the import."""
-    data = ctx.store.construct(ctx.queries["import-context"].bind(replaced=sorted(replaced)))
     subjects: set[str] = set()
+    focus: set[str] = set()
+    for graph in graphs.values():
+        for subject, _, value in graph:
+            subjects.add(str(subject))
+            focus.update(str(node) for node in (subject, value) if isinstance(node, URIRef))
+    data = _neighbourhood(ctx, sorted(focus), sorted(replaced))
     for graph in graphs.values():
         for triple in graph:
             data.add(triple)
-            subjects.add(str(triple[0]))
     result = validate_graph(data, shapes=load_shapes(ctx.settings.shapes_path), ontology=None)
     ours: list[Violation] = [
         v for v in result.violations if v.focus_node in subjects and v.severity == "Violation"
