@@ -177,7 +177,6 @@ def has_math(html: str) -> bool:
 _SPACES = re.compile(r"\s+")
 
 
-@lru_cache(maxsize=RENDER_CACHE_SIZE)
 def math_sources(source: str) -> list[tuple[str, str]]:
     """The TeX of ``source``'s math as written, with the delimiters it was written between:
     ``("$", tex)`` inline, ``("$$", tex)`` displayed in a line, ``("", tex)`` a block. The
@@ -192,6 +191,7 @@ def math_sources(source: str) -> list[tuple[str, str]]:
     return found
 
 
+@lru_cache(maxsize=RENDER_CACHE_SIZE)
 def plain_text(source: str) -> str:
     """``source`` without its Markdown markup: the texts of paragraphs, list items and
     links (not their URLs), code as written, math as ``$TeX$`` / ``$$TeX$$``; one line."""
