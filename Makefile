@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 STORE_STAMP := $(KG_STORE).loaded
 CATALOGUE := ontology/kg.ttl $(wildcard data/*.ttl)
 
-.PHONY: install system run test lint typecheck unit store bench bench-remote clean
+.PHONY: install system run test lint typecheck unit store dist bench bench-remote clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,8 +43,8 @@ run: install store
 	$(BIN)/kg serve
 
 lint: install
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks hatch_build.py
+	$(BIN)/ruff format --check src tests benchmarks hatch_build.py
 
 typecheck: install
 	$(BIN)/mypy
@@ -53,6 +53,11 @@ unit: install system
 	$(BIN)/python -m pytest
 
 test: lint typecheck unit
+
+# The sdist and wheel (name rmkg) in dist/: they carry ontology/, queries/, data/, the
+# compiled message catalogues and the npm assets (hatch_build.py), so npm ci runs first.
+dist: install
+	$(BIN)/python -m build --outdir dist
 
 # The benchmark suite (benchmarks/README.md): `make bench SIZE=100k`; sizes 10k, 100k, 1m.
 SIZE ?= 10k
@@ -68,4 +73,4 @@ bench-remote: install system
 	$(BIN)/python -m benchmarks.remote_backends --size $(REMOTE_SIZE)
 
 clean:
-	rm -rf $(VENV) var build src/*.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache

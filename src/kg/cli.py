@@ -50,8 +50,29 @@ def friendly_errors(func: F) -> F:
     return cast(F, wrapper)
 
 
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    from kg.services.about import version_line
+
+    try:
+        line = version_line(Settings.from_env())
+    except (OSError, SettingsError, ValueError) as exc:
+        err.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+        sys.exit(1)
+    click.echo(line)
+    ctx.exit()
+
+
 @click.group()
-@click.version_option(package_name="kg")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_print_version,
+    help="Show the package and ontology versions and exit.",
+)
 def main() -> None:
     """kg: a knowledge graph of research methods.
 

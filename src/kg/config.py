@@ -9,8 +9,33 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-"""The checkout this package runs from (ontology/, queries/ and data/ live here)."""
+PACKAGE_ROOT = Path(__file__).resolve().parent
+PROJECT_ROOT = PACKAGE_ROOT.parents[1]
+"""The checkout this package runs from, when it runs from one (ontology/, queries/, data/)."""
+
+BUNDLE = PACKAGE_ROOT / "_bundle"
+"""What an installed wheel carries beside the code: the checkout's ontology/, queries/ and
+data/, and the npm packages' built assets (hatch_build.py puts them there)."""
+
+ASSETS = {
+    "yasgui": "node_modules/@zazuko/yasgui/build",
+    "katex": "node_modules/katex/dist",
+}
+"""Front-end assets served by the app: name -> where npm installs them in a checkout."""
+
+
+def resource_dir(name: str) -> Path:
+    """``ontology``, ``queries`` or ``data``: inside the installed wheel's bundle when the
+    package runs from one, else the checkout's directory."""
+    bundled = BUNDLE / name
+    return bundled if bundled.is_dir() else PROJECT_ROOT / name
+
+
+def asset_dir(name: str) -> Path:
+    """The build of the npm package ``name`` (a key of ``ASSETS``): bundled in the wheel, or
+    in the checkout's node_modules/ (``npm ci``)."""
+    bundled = BUNDLE / "assets" / name
+    return bundled if bundled.is_dir() else PROJECT_ROOT / ASSETS[name]
 
 
 def _setting(default: Any, help: str) -> Any:
@@ -102,13 +127,19 @@ class Settings:
     )
     threads: int = _setting(8, "Threads per gunicorn worker for `kg serve`.")
     ontology_dir: str = _setting(
-        str(PROJECT_ROOT / "ontology"), "Directory holding kg.ttl and shapes.ttl."
+        str(resource_dir("ontology")),
+        "Directory holding kg.ttl, shapes.ttl and context.jsonld (default: the installed "
+        "package's copy, or ontology/ of the checkout).",
     )
     queries_dir: str = _setting(
-        str(PROJECT_ROOT / "queries"), "Directory holding the SPARQL query library (*.rq)."
+        str(resource_dir("queries")),
+        "Directory holding the SPARQL query library (*.rq) (default: the installed "
+        "package's copy, or queries/ of the checkout).",
     )
     data_dir: str = _setting(
-        str(PROJECT_ROOT / "data"), "Directory of the curated catalogue `kg load` reads by default."
+        str(resource_dir("data")),
+        "Directory of the catalogue `kg load` reads by default (default: the installed "
+        "package's copy, or data/ of the checkout).",
     )
     query_timeout: int = _setting(
         10,

@@ -34,7 +34,7 @@ from typing import Any, BinaryIO, cast
 import pyoxigraph as ox
 from rdflib import Graph
 
-from kg.config import PROJECT_ROOT, Settings
+from kg.config import Settings, resource_dir
 from kg.queries import (
     MAX_VALUES_PER_PARAMETER,
     QueryFileError,
@@ -101,7 +101,7 @@ class RemoteStore(Store):
         self.batch = settings.store_batch
         library = Path(settings.queries_dir) / "store"
         if not library.is_dir():
-            library = PROJECT_ROOT / "queries" / "store"
+            library = resource_dir("queries") / "store"
         self.queries = QueryLibrary(library)
         self.reserved = f"{settings.base_iri}kg-store/"
         self.meta_graph = self.reserved + "metadata"

@@ -3,7 +3,7 @@
 The language comes from ``?lang=``, then the cookie the language switch sets, then
 ``Accept-Language``, then English. Catalogs are kept as ``.po`` files and compiled to
 ``.mo`` when the app starts (only when a ``.po`` is newer), so every way of starting the
-service has them.
+service has them; a wheel carries them compiled (hatch_build.py).
 """
 
 from __future__ import annotations
@@ -30,9 +30,14 @@ def compile_catalogs(directory: Path = TRANSLATIONS) -> None:
         with po_path.open("rb") as po_file:
             catalog = read_po(po_file)
         tmp = mo_path.with_suffix(".mo.tmp")
-        with tmp.open("wb") as mo_file:
-            write_mo(mo_file, catalog)
-        tmp.replace(mo_path)
+        try:
+            with tmp.open("wb") as mo_file:
+                write_mo(mo_file, catalog)
+            tmp.replace(mo_path)
+        except OSError:
+            # An installed wheel carries compiled catalogs and may be read-only.
+            if not mo_path.exists():
+                raise
 
 
 def ui_language() -> str:

@@ -18,7 +18,7 @@ from flask import (
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
-from kg.config import PROJECT_ROOT
+from kg.config import asset_dir
 from kg.services.catalogue import (
     browse_concepts,
     count_methods,
@@ -35,7 +35,7 @@ from kg.web.i18n import ui_language
 
 blueprint = Blueprint("pages", __name__)
 
-KATEX_BUILD = PROJECT_ROOT / "node_modules" / "katex" / "dist"
+KATEX_BUILD = asset_dir("katex")
 DOWNLOADS = {"csv": "text/csv", "md": "text/markdown", "ttl": "text/turtle",
              "jsonld": "application/ld+json"}  # fmt: skip
 
@@ -251,7 +251,7 @@ def method_citation_download(method_id: str, fmt: str) -> Response:
 
 @blueprint.get("/assets/katex/<path:filename>")
 def katex_asset(filename: str) -> Response:
-    """KaTeX's build, installed from npm into node_modules/ (`make install` runs npm ci):
+    """KaTeX's build, from npm (node_modules/ of a checkout, or bundled in the wheel):
     static/math.js typesets the math of summaries with it."""
     if not KATEX_BUILD.is_dir():
         abort(503, description="KaTeX is not installed: run `npm ci` (or `make install`).")

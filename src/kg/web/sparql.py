@@ -16,7 +16,7 @@ from flask import (
 )
 from flask.blueprints import BlueprintSetupState
 
-from kg.config import PROJECT_ROOT
+from kg.config import asset_dir
 from kg.namespaces import PREFIXES, data_prefixes
 from kg.services.context import Context
 from kg.services.sparql import (
@@ -35,7 +35,7 @@ from kg.services.sparql import (
 from kg.web.context import services
 
 blueprint = Blueprint("sparql", __name__)
-YASGUI_BUILD = PROJECT_ROOT / "node_modules" / "@zazuko" / "yasgui" / "build"
+YASGUI_BUILD = asset_dir("yasgui")
 EXPOSED = "KG-Query-Timeout, KG-Max-Rows, KG-Results-Truncated, Location"
 DOWNLOAD_FORMATS = ("json", "xml", "csv", "tsv", "turtle", "nt", "jsonld", "rdfxml")
 
@@ -103,7 +103,7 @@ def graph_store(graph_path: str | None = None) -> Response:
 
 @blueprint.get("/assets/yasgui/<path:filename>")
 def yasgui_asset(filename: str) -> Response:
-    """YASGUI's build, installed from npm into node_modules/ (`make install` runs npm ci)."""
+    """YASGUI's build, from npm (node_modules/ of a checkout, or bundled in the wheel)."""
     if not YASGUI_BUILD.is_dir():
         abort(503, description="YASGUI is not installed: run `npm ci` (or `make install`).")
     return send_from_directory(YASGUI_BUILD, filename, max_age=3600)
