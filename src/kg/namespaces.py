@@ -103,5 +103,6 @@ PREFIXES: dict[str, str] = {
 
 def data_prefixes(base_iri: str) -> dict[str, str]:
     """Prefixes of the data's own IRIs under ``base_iri``."""
-    kinds = ("method", "field", "family", "person", "source", "scheme", "graph")
+    kinds = ("method", "field", "family", "person", "source", "scheme", "graph", "system",
+             "dataset", "organization", "venue", "domain", "approach")  # fmt: skip
     return {kind: f"{base_iri}{kind}/" for kind in kinds}
