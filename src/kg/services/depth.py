@@ -179,8 +179,9 @@ def identifiers(ctx: Context, iri: str) -> tuple[Identifier, ...]:
         Identifier(
             href=str(row["identifier"]),
             close=str(row["match"]) == str(SKOS.closeMatch),
-            stated_in=Link(str(row["graph"]).removeprefix(prefix),
-                           local_href(ctx, str(row["graph"]))),
+            stated_in=Link(
+                str(row["graph"]).removeprefix(prefix), local_href(ctx, str(row["graph"]))
+            ),
         )  # fmt: skip
         for row in _select(ctx, "external-identifiers", resource=iri)
         if isinstance(row.get("identifier"), URIRef)
