@@ -71,3 +71,51 @@ def test_display_rows_follow_the_seed_order(ontology: Graph) -> None:
         KG.originalSource, KG.aliases, KG.relatedMethod, KG.summary,
     ]  # fmt: skip
     assert str(ontology.value(KG.aliases, KG.highlightDifferences)) == "false"
+
+
+SHAPES = PROJECT_ROOT / "ontology" / "shapes.ttl"
+SH = "http://www.w3.org/ns/shacl#"
+
+
+def test_shapes_parse_and_name_only_declared_kg_terms(ontology: Graph) -> None:
+    shapes = Graph().parse(SHAPES, format="turtle")
+    assert len(list(ox.parse(path=str(SHAPES), format=ox.RdfFormat.TURTLE))) == len(shapes)
+    used = {
+        node
+        for triple in shapes
+        for node in triple
+        if isinstance(node, URIRef) and str(node).startswith(str(KG._NS))
+    }
+    assert used - declared_terms(ontology) == set()
+
+
+def test_new_resource_kinds_have_shapes_and_align_with_standard_terms(ontology: Graph) -> None:
+    shapes = Graph().parse(SHAPES, format="turtle")
+    targeted = set(shapes.objects(None, URIRef(SH + "targetClass")))
+    kinds = {
+        KG.AISystem: "https://schema.org/SoftwareApplication",
+        KG.Dataset: "http://www.w3.org/ns/dcat#Dataset",
+        KG.Organization: "https://schema.org/Organization",
+        KG.Venue: "https://schema.org/CreativeWorkSeries",
+        KG.CodeRepository: "https://schema.org/SoftwareSourceCode",
+        KG.UsageObservation: "https://schema.org/Observation",
+    }
+    for kind, standard in kinds.items():
+        assert kind in targeted, kind
+        assert URIRef(standard) in set(ontology.objects(kind, RDFS.subClassOf)), kind
+
+
+def test_method_hierarchy_is_directed_and_apart_from_related_methods(ontology: Graph) -> None:
+    assert (KG.broaderMethod, RDF.type, OWL.SymmetricProperty) not in ontology
+    assert (KG.relatedMethod, RDF.type, OWL.SymmetricProperty) in ontology
+    assert (KG.broaderMethod, RDFS.subPropertyOf, KG.relatedMethod) not in ontology
+    assert ontology.value(KG.broaderMethod, RDFS.range) == KG.Method
+
+
+def test_new_terms_are_not_comparison_rows(ontology: Graph) -> None:
+    rows = set(ontology.subjects(KG.displayOrder, None))
+    new = {
+        KG.broaderMethod, KG.implementation, KG.observationOf, KG.observedCount,
+        KG.developer, KG.trainingDataset, KG.baseModel, KG.introducedWith, KG.venue,
+    }  # fmt: skip
+    assert not rows & new

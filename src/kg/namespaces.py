@@ -23,11 +23,20 @@ class KG(DefinedNamespace):
     YearRange: URIRef
     DifferenceBasis: URIRef
     ValueFormat: URIRef
+    CodeRepository: URIRef
+    UsageObservation: URIRef
+    UsageMeasure: URIRef
+    AISystem: URIRef
+    Dataset: URIRef
+    Organization: URIRef
+    Venue: URIRef
     # individuals
     CompareValues: URIRef
     CompareCount: URIRef
     PlainText: URIRef
     MarkdownText: URIRef
+    PaperCount: URIRef
+    CitationCount: URIRef
     # annotations read by the UI
     displayOrder: URIRef
     shownInComparison: URIRef
@@ -49,6 +58,27 @@ class KG(DefinedNamespace):
     relatedCount: URIRef
     summary: URIRef
     arxivId: URIRef
+    broaderMethod: URIRef
+    implementation: URIRef
+    observationOf: URIRef
+    measure: URIRef
+    observedCount: URIRef
+    observationDate: URIRef
+    observedIn: URIRef
+    developer: URIRef
+    author: URIRef
+    publicationDate: URIRef
+    applicationDomain: URIRef
+    learningApproach: URIRef
+    parameterCount: URIRef
+    trainingCompute: URIRef
+    trainingDataset: URIRef
+    baseModel: URIRef
+    accessibility: URIRef
+    introducedIn: URIRef
+    introducedWith: URIRef
+    country: URIRef
+    venue: URIRef
 
 
 PREFIXES: dict[str, str] = {
@@ -73,5 +103,6 @@ PREFIXES: dict[str, str] = {
 
 def data_prefixes(base_iri: str) -> dict[str, str]:
     """Prefixes of the data's own IRIs under ``base_iri``."""
-    kinds = ("method", "field", "family", "person", "source", "scheme", "graph")
+    kinds = ("method", "field", "family", "person", "source", "scheme", "graph", "system",
+             "dataset", "organization", "venue", "domain", "approach")  # fmt: skip
     return {kind: f"{base_iri}{kind}/" for kind in kinds}

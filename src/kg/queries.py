@@ -7,6 +7,10 @@ A query file starts with a header of ``#+ key: value`` comment lines::
     #+ param: method (iri, multiple): the methods to show
     #+ param: lang (language): the UI language; labels fall back to English
 
+An optional ``#+ audience: internal`` marks a query written for the service's own pages and
+importers; the others (``research``, the default) answer researchers' questions, and
+``/queries`` lists the two apart.
+
 Each parameter ``p`` has exactly one ``VALUES ?p { … }`` block in the body, holding an
 example value so that the file runs as-is in any SPARQL editor. Binding replaces the
 content of that block with the given values, each validated for its type and written as
@@ -28,8 +32,10 @@ from rdflib.namespace import XSD
 
 ParamType = TypingLiteral["iri", "literal", "language", "integer"]
 QueryKind = TypingLiteral["select", "construct", "ask", "describe", "update"]
+Audience = TypingLiteral["research", "internal"]
 
 PARAM_TYPES: tuple[ParamType, ...] = ("iri", "literal", "language", "integer")
+AUDIENCES: tuple[Audience, ...] = ("research", "internal")
 _NAME_RE = re.compile(r"^[a-z][a-z0-9-]*$")
 _VAR_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _PARAM_RE = re.compile(
@@ -74,6 +80,8 @@ class Query:
     text: str
     path: Path
     kind: QueryKind
+    audience: Audience = "research"
+    """``internal``: written for the service's own pages and importers (``#+ audience:``)."""
 
     def parameter(self, name: str) -> Parameter:
         for param in self.parameters:
@@ -250,6 +258,12 @@ def parse_query_file(path: Path) -> Query:
             )
         elif key in ("name", "summary"):
             header[key] = value
+        elif key == "audience":
+            if value not in AUDIENCES:
+                raise QueryFileError(
+                    f"{path}:{lineno}: the audience is one of {', '.join(AUDIENCES)}"
+                )
+            header[key] = value
         else:
             raise QueryFileError(f"{path}:{lineno}: unknown header key {key!r}")
     for key in ("name", "summary"):
@@ -263,7 +277,8 @@ def parse_query_file(path: Path) -> Query:
         kind = query_kind(text)
     except QueryFileError as exc:
         raise QueryFileError(f"{path}: {exc}") from None
-    return Query(header["name"], header["summary"], tuple(params), text, path, kind)
+    audience: Audience = "internal" if header.get("audience") == "internal" else "research"
+    return Query(header["name"], header["summary"], tuple(params), text, path, kind, audience)
 
 
 class QueryLibrary:

@@ -1,7 +1,8 @@
 """Linked Data publication: resource descriptions, the ontology's documentation, the dataset.
 
 Every IRI under the base IRI (``method/…``, ``person/…``, ``source/…``, ``field/…``,
-``family/…``, ``scheme/…``, ``graph/…``) and the ontology namespace has a description here:
+``family/…``, ``scheme/…``, ``system/…``, ``dataset/…``, ``organization/…``, ``venue/…``,
+``domain/…``, ``approach/…``, ``graph/…``) and the ontology namespace has a description here:
 an rdflib graph (from the query library) that the web layer serializes by content
 negotiation, and plain data for its HTML page built from the same graph.
 """
@@ -36,7 +37,11 @@ MEDIA_TYPES: dict[str, str] = {
 }
 SUFFIXES: dict[str, str] = {"turtle": "ttl", "jsonld": "jsonld", "nt": "nt", "rdfxml": "rdf",
                             "nquads": "nq"}  # fmt: skip
-RESOURCE_KINDS = ("method", "person", "source", "field", "family", "scheme")
+RESOURCE_KINDS = ("method", "person", "source", "field", "family", "scheme", "system",
+                  "dataset", "organization", "venue", "domain", "approach")  # fmt: skip
+PAGE_PATHS = {"method": "methods", "system": "systems", "dataset": "datasets",
+              "organization": "organizations", "venue": "venues"}  # fmt: skip
+"""Kinds whose HTML page is not at the IRI's own path: ``method/x`` is shown at ``/methods/x``."""
 CC_BY = "https://creativecommons.org/licenses/by/4.0/"
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 SCHEMA = Namespace("https://schema.org/")
@@ -109,8 +114,9 @@ def local_href(ctx: Context, iri: str) -> str | None:
     base = ctx.settings.base_iri
     if iri.startswith(base):
         rest = iri[len(base) :]
-        if rest.startswith("method/"):
-            return "/methods/" + rest.removeprefix("method/")
+        kind, _, slug = rest.partition("/")
+        if kind in PAGE_PATHS and slug and "/" not in slug:
+            return f"/{PAGE_PATHS[kind]}/{slug}"
         return "/" + rest
     if iri.startswith(ONTOLOGY_IRI):
         return "/ontology" + iri[len(ONTOLOGY_IRI) :]

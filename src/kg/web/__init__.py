@@ -18,7 +18,7 @@ def create_app(settings: Settings | None = None, *, context: Context | None = No
     app.extensions[CONTEXT_KEY] = context or Context.from_settings(settings)
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
-    from kg.web import errors, i18n, linked_data, pages, search, security, sparql
+    from kg.web import errors, i18n, linked_data, pages, resources, search, security, sparql
 
     security.init_app(app, settings)
     app.jinja_env.tests["http_link"] = security.is_http_link
@@ -27,5 +27,6 @@ def create_app(settings: Settings | None = None, *, context: Context | None = No
     app.register_blueprint(pages.blueprint)
     app.register_blueprint(search.blueprint)
     app.register_blueprint(linked_data.blueprint)
+    app.register_blueprint(resources.blueprint)
     app.register_blueprint(sparql.blueprint)
     return app

@@ -34,6 +34,7 @@ from kg.web.conneg import (
 )
 from kg.web.context import services
 from kg.web.i18n import ui_language
+from kg.web.resources import ENDPOINTS as PAGE_ENDPOINTS
 
 blueprint = Blueprint("linked_data", __name__)
 
@@ -41,7 +42,9 @@ _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_~-]{0,199}\Z")
 _GRAPH_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.~/-]{0,299}\Z")
 _first_seen: dict[str, datetime] = {}
 _seen_lock = threading.Lock()
-RESOURCE_KINDS = "person,source,field,family,scheme,method"
+RESOURCE_KINDS = (
+    "person,source,field,family,scheme,method,system,dataset,organization,venue,domain,approach"
+)
 
 
 def property_labels() -> dict[str, str]:
@@ -81,6 +84,8 @@ def kind_labels() -> dict[str, str]:
         "field": _("Field"),
         "family": _("Family"),
         "scheme": _("Concept scheme"),
+        "domain": _("Domain"),
+        "approach": _("Approach"),
         "genid": _("Resource"),
     }
 
@@ -168,6 +173,8 @@ def resource(kind: str, name: str) -> BaseResponse:
     fmt = _negotiate(RDF_OFFER, suffix)
     if kind == "method" and fmt == "html":
         return _see_other(url_for("pages.method_page", method_id=stem), fmt)
+    if kind in PAGE_ENDPOINTS and fmt == "html":
+        return _see_other(url_for(PAGE_ENDPOINTS[kind], slug=stem), fmt)
     return _describe(kind, f"{services().settings.base_iri}{kind}/{stem}", fmt)
 
 

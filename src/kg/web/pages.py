@@ -29,6 +29,7 @@ from kg.services.catalogue import (
 from kg.services.citations import method_citation, to_bibtex, to_csl_json
 from kg.services.compare import CompareError, UnknownMethodsError, check_ids, compare
 from kg.services.compare_export import comparison_csv, comparison_markdown
+from kg.services.depth import method_depth
 from kg.web import search as search_views
 from kg.web.context import services
 from kg.web.i18n import ui_language
@@ -218,11 +219,13 @@ def method_page(method_id: str) -> str:
         suggestions = find_methods(ctx, method_id.replace("-", " "), lang=lang)
         abort(Response(render_template("not_found.html", ids=[method_id],
                                        suggestions=suggestions), status=404))  # fmt: skip
+    method = described.methods[0]
     return render_template(
         "method.html",
-        method=described.methods[0],
+        method=method,
         rows=described.rows,
         has_math=described.has_math,
+        depth=method_depth(ctx, method.iri, lang=lang),
     )
 
 

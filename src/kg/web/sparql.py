@@ -139,7 +139,9 @@ def query_editor() -> str:
 def queries() -> str:
     ctx = services()
     library = [q for q in ctx.queries if q.path.parent.name != "checks"]
-    return render_template("queries.html", queries=library)
+    research = [q for q in library if q.audience == "research"]
+    internal = [q for q in library if q.audience == "internal"]
+    return render_template("queries.html", research=research, internal=internal)
 
 
 @blueprint.get("/queries/<name>")

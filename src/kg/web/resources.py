@@ -1,0 +1,70 @@
+"""Pages of AI systems, data sets, organisations and venues (``/systems/<slug>`` …).
+
+Their IRIs (``/system/<slug>`` …) negotiate like every other (``kg.web.linked_data``): RDF
+there, and a browser is sent here (303), as ``/method/<slug>`` is sent to ``/methods/``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, abort, render_template
+from flask_babel import gettext as _
+
+from kg.services.depth import resource_page
+from kg.web.context import services
+from kg.web.i18n import ui_language
+
+blueprint = Blueprint("resources", __name__)
+
+ENDPOINTS = {
+    "system": "resources.system_page",
+    "dataset": "resources.dataset_page",
+    "organization": "resources.organization_page",
+    "venue": "resources.venue_page",
+}
+"""The view of each path kind's HTML page (``kg.web.linked_data`` redirects to it)."""
+
+_SLUG_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_~-]{0,199}\Z")
+
+
+def page_labels() -> dict[str, str]:
+    """Names of the standard properties these pages show (kg terms: the ontology's labels)."""
+    return {
+        "http://www.w3.org/2004/02/skos/core#altLabel": _("Alternative name"),
+        "http://www.w3.org/ns/dcat#version": _("Version"),
+        "http://purl.org/dc/terms/publisher": _("Publisher"),
+        "http://purl.org/dc/terms/license": _("Licence"),
+        "https://schema.org/url": _("Web page"),
+    }
+
+
+def _page(kind: str, slug: str, template: str) -> str:
+    if not _SLUG_RE.match(slug):
+        abort(404, description=_("Not a valid identifier."))
+    ctx = services()
+    page = resource_page(ctx, kind, slug, lang=ui_language(), property_labels=page_labels())
+    if page is None:
+        iri = f"{ctx.settings.base_iri}{kind}/{slug}"
+        abort(404, description=_("Nothing is known about %(iri)s.", iri=iri))
+    return render_template(template, page=page, rdf_path=f"/{kind}/{slug}")
+
+
+@blueprint.get("/systems/<slug>")
+def system_page(slug: str) -> str:
+    return _page("system", slug, "system.html")
+
+
+@blueprint.get("/datasets/<slug>")
+def dataset_page(slug: str) -> str:
+    return _page("dataset", slug, "data_set.html")
+
+
+@blueprint.get("/organizations/<slug>")
+def organization_page(slug: str) -> str:
+    return _page("organization", slug, "organization.html")
+
+
+@blueprint.get("/venues/<slug>")
+def venue_page(slug: str) -> str:
+    return _page("venue", slug, "venue.html")
