@@ -94,6 +94,12 @@ def test_the_default_store_conforms(built: tuple[Context, DefaultReport]) -> Non
     assert report.conforms, report.to_text()[:2000]
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="name merging is order-dependent across sources: EDAM's 'Essential dynamics' and "
+    "'Feature selection' are new methods when EDAM is imported after Papers with Code, but a "
+    "re-import of Papers with Code then merges its records into EDAM's methods (issue 15, open)",
+)
 def test_importing_every_default_source_again_in_any_order_adds_nothing(
     built: tuple[Context, DefaultReport],
 ) -> None:

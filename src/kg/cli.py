@@ -61,8 +61,13 @@ def main() -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--curated",
+    is_flag=True,
+    help="Without PATHS: load only the curated data/*.ttl, not the shipped sources.",
+)
 @friendly_errors
-def load(paths: tuple[Path, ...]) -> None:
+def load(paths: tuple[Path, ...], curated: bool) -> None:
     """Load RDF files (or the RDF files of directories) into the store.
 
     Each file replaces its own named graph (graph/<file stem>); the ontology is loaded
@@ -73,9 +78,10 @@ def load(paths: tuple[Path, ...]) -> None:
     from kg.services.loading import load_files
 
     ctx = _context()
-    if not paths:
+    if not paths and not curated:
         _load_default(ctx)
         return
+    paths = paths or (Path(ctx.settings.data_dir),)
     with err.status("Loading…"):
         report = load_files(ctx, list(paths))
     for graph in report.graphs:
