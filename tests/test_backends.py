@@ -414,7 +414,7 @@ def test_command_line_load_export_validate_search(backend: Backend, tmp_path: Pa
         assert result.returncode == 0, result.stderr
         return result.stdout
 
-    assert "quads in the store" in kg("load")
+    assert "quads in the store" in kg("load", "--curated")
     exported = tmp_path / "all.nq"
     kg("export", "--format", "nquads", "-o", str(exported))
     assert len(Dataset().parse(exported, format="nquads")) > 3000

@@ -34,7 +34,7 @@ def same_content(a: Dataset, b: Dataset) -> bool:
 
 def test_backup_and_restore_round_trip(tmp_path: Path) -> None:
     store, backup, fresh = tmp_path / "store", tmp_path / "backup", tmp_path / "fresh"
-    kg(store, "load")
+    kg(store, "load", "--curated")
     original = content(store)
     assert len(original) > 1000
     made = kg(store, "backup", str(backup))
@@ -54,7 +54,7 @@ def test_backup_and_restore_round_trip(tmp_path: Path) -> None:
 
 def test_mistakes_are_clear_errors_and_change_nothing(tmp_path: Path) -> None:
     store, backup = tmp_path / "store", tmp_path / "backup"
-    kg(store, "load")
+    kg(store, "load", "--curated")
     before = content(store)
     kg(store, "backup", str(backup))
     again = kg(store, "backup", str(backup), check=False)

@@ -34,7 +34,7 @@ def quads_line(stdout: str) -> int:
 
 
 def test_loading_the_catalogue_twice_gives_the_same_count(run) -> None:  # type: ignore[no-untyped-def]
-    code, first, _ = run("load")
+    code, first, _ = run("load", "--curated")
     assert code == 0
     code, second, _ = run("load", str(PROJECT_ROOT / "data"))
     assert code == 0 and quads_line(first) == quads_line(second) > 1000
@@ -44,7 +44,7 @@ def test_a_broken_file_exits_1_with_file_line_column_and_changes_nothing(
     run,
     tmp_path: Path,  # type: ignore[no-untyped-def]
 ) -> None:
-    run("load")
+    run("load", "--curated")
     _, before, _ = run("export", "--format", "nquads")
     broken = tmp_path / "broken.ttl"
     broken.write_text('@prefix ex: <http://example.org/> .\nex:a ex:b "c" .\nex:d ex:e .\n')
@@ -56,7 +56,7 @@ def test_a_broken_file_exits_1_with_file_line_column_and_changes_nothing(
 
 
 def test_stats_counts_per_class_and_graph(run) -> None:  # type: ignore[no-untyped-def]
-    run("load")
+    run("load", "--curated")
     code, stdout, _ = run("stats")
     assert code == 0
     assert "https://w3id.org/rmkg/ontology#Method" in stdout
@@ -64,7 +64,7 @@ def test_stats_counts_per_class_and_graph(run) -> None:  # type: ignore[no-untyp
 
 
 def test_query_by_name_with_parameters_in_every_format(run) -> None:  # type: ignore[no-untyped-def]
-    run("load")
+    run("load", "--curated")
     args = ["query", "method-headers", "-p", "method=method:ddpm", "-p", "method=method:lora",
             "-p", "lang=ja"]  # fmt: skip
     code, stdout, _ = run(*args, "--format", "json")
@@ -85,7 +85,7 @@ def test_query_errors_are_one_clear_line(run) -> None:  # type: ignore[no-untype
 
 @pytest.mark.parametrize("fmt", ["turtle", "nt", "nquads", "trig", "jsonld"])
 def test_exports_are_isomorphic_to_the_store(run, fmt: str) -> None:  # type: ignore[no-untyped-def]
-    run("load")
+    run("load", "--curated")
     _, nquads, _ = run("export", "--format", "nquads")
     store = Dataset()
     store.parse(data=nquads, format="nquads")
@@ -146,6 +146,6 @@ def test_validate_names_focus_node_and_constraint(run, fixture: Path) -> None:  
 
 
 def test_validate_the_store_after_loading(run) -> None:  # type: ignore[no-untyped-def]
-    run("load")
+    run("load", "--curated")
     code, stdout, _ = run("validate", "--store")
     assert (code, stdout.strip()) == (0, "conforms: no violations")

@@ -51,7 +51,7 @@ def nquads(store: Path) -> list[str]:
 def test_sigkill_during_an_import_leaves_old_or_new_content(tmp_path: Path) -> None:
     source = shared_path("data", "pwc_methods_2025-03.json")
     pristine = tmp_path / "pristine"
-    assert kg(pristine, "load").wait() == 0
+    assert kg(pristine, "load", "--curated").wait() == 0
     old = nquads(pristine)
 
     reference = tmp_path / "reference"
@@ -88,11 +88,11 @@ def test_a_store_with_leftovers_of_a_killed_write_takes_the_next_write(
     tmp_path: Path, moment: float
 ) -> None:
     store = tmp_path / "store"
-    assert kg(store, "load").wait() == 0
-    process = kg(store, "load")
+    assert kg(store, "load", "--curated").wait() == 0
+    process = kg(store, "load", "--curated")
     time.sleep(moment + 0.3)
     process.send_signal(signal.SIGKILL)
     process.wait()
-    assert kg(store, "load").wait() == 0
+    assert kg(store, "load", "--curated").wait() == 0
     snapshots = sorted(p.name for p in (store / "snapshots").iterdir())
     assert os.readlink(store / "current") == f"snapshots/{snapshots[-1]}"

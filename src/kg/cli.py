@@ -82,19 +82,29 @@ def main() -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--curated",
+    is_flag=True,
+    help="Without PATHS: load only the curated data/*.ttl, not the shipped sources.",
+)
 @friendly_errors
-def load(paths: tuple[Path, ...]) -> None:
+def load(paths: tuple[Path, ...], curated: bool) -> None:
     """Load RDF files (or the RDF files of directories) into the store.
 
     Each file replaces its own named graph (graph/<file stem>); the ontology is loaded
-    with them. All files load or none does. Without PATHS, loads the curated catalogue.
+    with them. All files load or none does. Without PATHS, builds the default catalogue:
+    the curated data/*.ttl, then the imports of the shipped sources (data/external/: Papers
+    with Code, Epoch AI, AIO and its CSO mappings; EDAM from its package).
     """
     from kg.services.loading import load_files
 
     ctx = _context()
-    targets = list(paths) or [Path(ctx.settings.data_dir)]
+    if not paths and not curated:
+        _load_default(ctx)
+        return
+    paths = paths or (Path(ctx.settings.data_dir),)
     with err.status("Loading…"):
-        report = load_files(ctx, targets)
+        report = load_files(ctx, list(paths))
     for graph in report.graphs:
         out.print(f"loaded {graph}")
     out.print(
@@ -107,6 +117,33 @@ def load(paths: tuple[Path, ...]) -> None:
             f"search index: {index.methods} methods in {index.seconds:.1f} s "
             f"({index.size / 1e6:.1f} MB)"
         )
+
+
+def _load_default(ctx: Context) -> None:
+    from kg.namespaces import KG
+    from kg.services.default_catalogue import build_default
+    from kg.services.stats import collect_stats
+
+    with err.status("Building the default catalogue…") as status:
+        report = build_default(ctx, progress=lambda stage: status.update(stage + "…"))
+    load = report.load
+    out.print(f"loaded the curated catalogue: {len(load.graphs)} graphs ({load.seconds:.1f} s)")
+    for source in report.sources:
+        r = source.report
+        state = "unchanged, nothing written" if r.unchanged else f"{r.seconds:.1f} s"
+        counts = ", ".join(f"{k} {v}" for k, v in r.counts.items() if v)
+        out.print(
+            f"{source.name}: {r.records_read} records read; {counts or 'no methods'} ({state})"
+        )
+        for reason, count in sorted(source.skipped_by_reason().items(), key=lambda x: -x[1]):
+            out.print(f"  skipped {count}: {reason}")
+    for name in report.missing:
+        err.print(f"{name}: not found, not imported")
+    stats = collect_stats(ctx)
+    kinds = ("Method", "AISystem", "Dataset", "Person", "Source", "Field", "Family")
+    per_class = dict(stats.classes)
+    out.print(", ".join(f"{kind}: {per_class.get(str(KG[kind]), 0)}" for kind in kinds))
+    out.print(f"{ctx.store.quad_count()} quads in the store; built in {report.seconds:.1f} s")
 
 
 @main.command()
@@ -397,10 +434,11 @@ def show_settings() -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["seed", "pwc", "epoch", "spreadsheet"]),
+    type=click.Choice(["seed", "pwc", "epoch", "spreadsheet", "aio", "sssom", "edam"]),
     default=None,
-    help="Input format (default: from the suffix: .txt/.md seed, .json pwc, .csv epoch; "
-    "with --mapping, .csv/.json are spreadsheets).",
+    help="Input format (default: from the suffix: .txt/.md seed, .json pwc, .csv epoch, "
+    ".obo aio, .sssom.tsv sssom; with --mapping, .csv/.json are spreadsheets; edam: the "
+    "EDAM.tsv of the edam-ontology package).",
 )
 @click.option(
     "--mapping",

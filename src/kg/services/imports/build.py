@@ -31,7 +31,13 @@ from rdflib.namespace import DCTERMS, FOAF, SKOS
 
 from kg.namespaces import KG
 from kg.services.context import Context
-from kg.services.imports.model import ConceptName, MethodRecord, Skipped, SourceRecord
+from kg.services.imports.model import (
+    ConceptName,
+    ConceptRecord,
+    MethodRecord,
+    Skipped,
+    SourceRecord,
+)
 from kg.services.imports.text import gyear, normalise, scripts_of, short_hash, slugify
 
 BIBO = Namespace("http://purl.org/ontology/bibo/")
@@ -69,6 +75,7 @@ class StoreIndex:
     def load(cls, ctx: Context, replaced: set[str]) -> StoreIndex:
         index = cls()
         import_prefix = ctx.graph_iri("import-")
+        curated: set[str] = set()
         names = ctx.store.select(ctx.queries["import-method-names"].bind())
         for row in names.rows:
             if str(row["typeGraph"]) in replaced:
@@ -85,6 +92,8 @@ class StoreIndex:
             index.concept_iris.add(concept)
             if str(row["graph"]).startswith(import_prefix):
                 index.imported.add(concept)
+            else:
+                curated.add(concept)
             preferred = str(row["preferred"]) == "true"
             key = (str(row["class"]), normalise(str(row["label"])))
             index.concepts[key].append((not preferred, concept))
@@ -96,10 +105,15 @@ class StoreIndex:
             index.source_iris.add(source)
             if str(row["graph"]).startswith(import_prefix):
                 index.imported.add(source)
+            else:
+                curated.add(source)
             if "citation" in row:
                 index.source_by_citation.setdefault(str(row["citation"]), source)
             if "arxiv" in row:
                 index.source_by_arxiv.setdefault(str(row["arxiv"]), source)
+        # A curated concept that an import also describes (an ontology's exactMatch on it)
+        # is still curated: imports point to it and never restate its labels.
+        index.imported -= curated
         return index
 
     def concept(self, cls: URIRef, label: Literal) -> str | None:
@@ -397,6 +411,14 @@ class GraphBuilder:
             if other is not None and other != str(method):
                 low, high = sorted((str(method), other))
                 g.add((URIRef(low), KG.relatedMethod, URIRef(high)))
+        for key in record.broader_keys:
+            other = key_to_iri.get(key)
+            if other is not None and other != str(method):
+                g.add((method, KG.broaderMethod, URIRef(other)))
+        for match in record.exact_matches:
+            g.add((method, SKOS.exactMatch, URIRef(match)))
+        for alt in record.alt_labels:
+            g.add((method, SKOS.altLabel, alt))
 
     def _list_nodes(self, subject: URIRef, predicate: URIRef, items: list[Literal]) -> list[URIRef]:
         content = [f"{item}@{item.language}" for item in items]
@@ -436,6 +458,35 @@ class GraphBuilder:
         g.add((node, SKOS.inScheme, scheme))
         g.add((scheme, RDF.type, SKOS.ConceptScheme))
         return iri
+
+    def concepts(self, graph: str, records: list[ConceptRecord]) -> dict[str, str]:
+        """Write concepts with their own identifiers (AIO classes, EDAM topics) into
+        ``graph``: a concept with the label of a stored field or family is that concept,
+        else a new one; returns key -> concept IRI."""
+        g = self.graph(graph)
+        iris: dict[str, str] = {}
+        for record in records:
+            iri = self._concept_iri(g, record.cls, record.label)
+            iris.setdefault(record.key, iri)
+        for record in records:
+            node = URIRef(iris[record.key])
+            g.add((node, SKOS.exactMatch, URIRef(record.key)))
+            for alt in record.alt_labels:
+                g.add((node, SKOS.altLabel, alt))
+            if record.definition is not None:
+                g.add((node, SKOS.definition, record.definition))
+            for address in record.definition_sources:
+                g.add((node, DCTERMS.source, URIRef(address)))
+            if record.scheme:
+                scheme = URIRef(f"{self.base}scheme/{record.scheme}")
+                g.add((node, SKOS.inScheme, scheme))
+                g.add((scheme, RDF.type, SKOS.ConceptScheme))
+            for key in record.broader_keys:
+                parent = iris.get(key)
+                if parent is not None and parent != str(node):
+                    g.add((node, SKOS.broader, URIRef(parent)))
+                    g.add((URIRef(parent), SKOS.narrower, node))
+        return iris
 
     def _source(self, g: Graph, source: SourceRecord) -> URIRef:
         stored = None

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rdflib import Literal
+from rdflib import Literal, URIRef
 
 from kg.services.imports.text import Citation
 
@@ -107,9 +107,48 @@ class MethodRecord:
     identifier: str | None = None
     """The method's slug as the input states it (a spreadsheet's id column): the record
     describes ``method/<identifier>``, merged into it when the store has that method."""
+    broader_keys: list[str] = field(default_factory=list)
+    """Keys of records of the same input this one specialises (``kg:broaderMethod``)."""
+    exact_matches: list[str] = field(default_factory=list)
+    """IRIs the input gives as the same method elsewhere (``skos:exactMatch``)."""
+    alt_labels: list[Literal] = field(default_factory=list)
+    """Other names written as ``skos:altLabel`` only: neither an ordered alias list nor used
+    to match the record with stored methods (an ontology's synonyms, which name the
+    operation rather than a method of the catalogue)."""
 
     def names(self) -> list[Literal]:
         return [*self.labels, *self.aliases]
+
+
+@dataclass
+class ConceptRecord:
+    """A concept (a field or a family) as an ontology describes it, with its own identifier:
+    AIO classes, EDAM topics."""
+
+    where: Where
+    cls: URIRef
+    """``kg:Field`` or ``kg:Family``."""
+    key: str
+    """The concept's IRI in its ontology; written as ``skos:exactMatch``."""
+    label: Literal
+    alt_labels: list[Literal] = field(default_factory=list)
+    definition: Literal | None = None
+    definition_sources: list[str] = field(default_factory=list)
+    """http(s) addresses the definition cites (``dcterms:source``)."""
+    broader_keys: list[str] = field(default_factory=list)
+    """Keys of broader concepts of the same input."""
+    scheme: str | None = None
+    """Slug of the input's own concept scheme (``scheme/<slug>``), besides fields or families."""
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """One row of a mapping table (SSSOM): ``subject`` ``predicate`` ``object``, IRIs."""
+
+    where: Where
+    subject: str
+    predicate: URIRef
+    object: str
 
 
 @dataclass(frozen=True)
@@ -136,3 +175,9 @@ class ParsedFile:
     language: str | None = None
     originators: list[tuple[Where, str, list[str]]] = field(default_factory=list)
     """Epoch AI: (where, arXiv id, author names) to attach to methods with that source."""
+    concepts: list[ConceptRecord] = field(default_factory=list)
+    mappings: list[Mapping] = field(default_factory=list)
+    version: str | None = None
+    """The source's own version or release (recorded in the provenance graph)."""
+    issued: str | None = None
+    """The source's release date or month (``YYYY-MM-DD`` or ``YYYY-MM``), when known."""

@@ -18,7 +18,7 @@ from kg import __version__
 from kg.namespaces import KG
 from kg.queries import MAX_VALUES_PER_PARAMETER
 from kg.services.context import Context
-from kg.services.imports.build import SCHEMA, GraphBuilder, StoreIndex
+from kg.services.imports.build import SCHEMA, BuildResult, GraphBuilder, StoreIndex
 from kg.services.imports.model import ImportFailed, ParsedFile, Skipped
 from kg.services.imports.seed import FALLBACK_LANGUAGE, PageVocabulary, parse_seed
 from kg.services.imports.text import language_scripts, normalise, short_hash
@@ -27,18 +27,22 @@ from kg.services.search import refresh_after_write
 from kg.store import GraphSource
 from kg.validate import Violation, load_shapes, validate_graph
 
-ImportFormat = TypingLiteral["seed", "pwc", "epoch", "spreadsheet"]
-FORMATS: tuple[ImportFormat, ...] = ("seed", "pwc", "epoch", "spreadsheet")
+ImportFormat = TypingLiteral["seed", "pwc", "epoch", "spreadsheet", "aio", "sssom", "edam"]
+FORMATS: tuple[ImportFormat, ...] = ("seed", "pwc", "epoch", "spreadsheet", "aio", "sssom", "edam")
 SUFFIX_FORMATS: dict[str, ImportFormat] = {
     ".txt": "seed",
     ".md": "seed",
     ".json": "pwc",
     ".csv": "epoch",
+    ".obo": "aio",
+    ".sssom.tsv": "sssom",
 }
 SPREADSHEET_SUFFIXES = (".csv", ".json")
 """With a mapping file (``--mapping``), a .csv or .json file is a spreadsheet."""
 IMPORTER_VERSION = f"{__version__}+import.1"
 VOID = Namespace("http://rdfs.org/ns/void#")
+DCAT_VERSION = URIRef("http://www.w3.org/ns/dcat#version")
+"""DCAT 3 (rdflib's DCAT namespace predates it)."""
 MAX_INPUT_BYTES = 200 * 1024 * 1024
 Progress = Callable[[str, int, int], None]
 """``progress(stage, done, total)``: called as an import advances."""
@@ -61,6 +65,8 @@ class ImportReport:
     quads_after: int
     violations_ignored: int = 0
     counts: dict[str, int] = field(default_factory=dict)
+    unchanged: bool = False
+    """The store already held exactly this import of the same files: nothing was written."""
 
 
 def format_for(path: Path, explicit: str | None, mapping: Path | None = None) -> ImportFormat:
@@ -80,6 +86,8 @@ def format_for(path: Path, explicit: str | None, mapping: Path | None = None) ->
         if explicit not in FORMATS:
             raise ImportFailed(f"unknown import format {explicit!r} (known: {', '.join(FORMATS)})")
         return explicit
+    if path.name.lower().endswith(".sssom.tsv"):
+        return "sssom"
     try:
         return SUFFIX_FORMATS[path.suffix.lower()]
     except KeyError:
@@ -189,6 +197,8 @@ def import_files(
             from kg.services.imports.pwc import parse_pwc
 
             parsed.append(parse_pwc(path, graph_name(path), text))
+        elif fmt in ("aio", "sssom", "edam"):
+            parsed.append(_parse_ontology(fmt, path, text))
         elif fmt == "spreadsheet":
             from kg.services.imports.spreadsheet import parse_spreadsheet
 
@@ -207,6 +217,9 @@ def import_files(
     builder = GraphBuilder(ctx, index, replaced)
     records = [record for pf in parsed for record in pf.records]
     report("merging", 0, 1)
+    concept_iris = {
+        k: v for pf in parsed for k, v in builder.concepts(pf.graph, pf.concepts).items()
+    }
     built = builder.build(records)
     for pf in parsed:
         if pf.format == "epoch":
@@ -217,6 +230,10 @@ def import_files(
             from kg.services.imports.spreadsheet import attach_links
 
             built.skipped.extend(attach_links(ctx, builder, pf, records, built))
+        elif pf.format == "sssom":
+            from kg.services.imports.aio import attach_mappings
+
+            built.skipped.extend(attach_mappings(ctx, builder, pf, concept_iris))
     for pf in parsed:
         builder.graph(pf.graph)  # an input without records still replaces its graph
     report("merging", 1, 1)
@@ -239,6 +256,11 @@ def import_files(
             started=started_at,
             finished=finished_at,
         )
+        _source_version(ctx, pf, provenance[provenance_graph_name(pf.path)])
+
+    if not dry_run and _unchanged(ctx, built.graphs, list(digests.values()), parsed):
+        report("unchanged", 1, 1)
+        return _unchanged_report(ctx, parsed, built, skipped, started)
 
     report("validating", 0, 1)
     ignored, warnings = _validate(ctx, replaced, built.graphs)
@@ -268,6 +290,80 @@ def import_files(
         violations_ignored=ignored,
         counts=_counts(built.graphs),
     )
+
+
+def _unchanged(
+    ctx: Context, graphs: dict[str, Graph], digests: list[str], parsed: list[ParsedFile]
+) -> bool:
+    """Whether the store already holds exactly these graphs, imported from files with the
+    same SHA-256 by this importer version: then a re-import writes nothing (a new
+    provenance graph would differ only in its timestamps)."""
+    query = ctx.queries["graph-triples"]
+    for pf, digest in zip(parsed, digests, strict=True):
+        stored = ctx.store.construct(
+            query.bind(graph=ctx.graph_iri(provenance_graph_name(pf.path)))
+        )
+        objects = {str(o) for o in stored.objects()}
+        if f"sha256:{digest}" not in objects or IMPORTER_VERSION not in objects:
+            return False
+    for name, graph in graphs.items():
+        stored = ctx.store.construct(query.bind(graph=ctx.graph_iri(name)))
+        if set(stored) != set(graph):
+            return False
+    return True
+
+
+def _unchanged_report(
+    ctx: Context,
+    parsed: list[ParsedFile],
+    built: BuildResult,
+    skipped: list[Skipped],
+    started: float,
+) -> ImportReport:
+    all_methods = set().union(*built.methods.values()) if built.methods else set()
+    quads = ctx.store.quad_count()
+    return ImportReport(
+        files=[pf.path for pf in parsed],
+        graphs=[ctx.graph_iri(pf.graph) for pf in parsed],
+        records_read=sum(pf.records_read for pf in parsed),
+        created=built.created,
+        merged=built.merged,
+        skipped=skipped,
+        notes=[n for pf in parsed for n in pf.notes] + built.notes,
+        methods=len(all_methods),
+        triples=sum(len(g) for g in built.graphs.values()),
+        dry_run=False,
+        seconds=time.monotonic() - started,
+        quads_before=quads,
+        quads_after=quads,
+        counts=_counts(built.graphs),
+        unchanged=True,
+    )
+
+
+def _parse_ontology(fmt: ImportFormat, path: Path, text: str) -> ParsedFile:
+    if fmt == "edam":
+        from kg.services.imports.edam import parse_edam
+
+        return parse_edam(path, graph_name(path), text)
+    from kg.services.imports.aio import parse_aio, parse_sssom
+
+    parse = parse_aio if fmt == "aio" else parse_sssom
+    return parse(path, graph_name(path), text)
+
+
+def _source_version(ctx: Context, pf: ParsedFile, g: Graph) -> None:
+    """The source's own version and release date, on the source file of the provenance
+    graph (``dcat:version``, ``dcterms:issued``)."""
+    if pf.version is None and pf.issued is None:
+        return
+    graph = URIRef(ctx.graph_iri(pf.graph))
+    for source in set(g.objects(graph, PROV.wasDerivedFrom)):
+        if pf.version:
+            g.add((source, DCAT_VERSION, Literal(pf.version)))
+        if pf.issued:
+            kind = XSD.date if len(pf.issued) == 10 else XSD.gYearMonth
+            g.add((source, DCTERMS.issued, Literal(pf.issued, datatype=kind)))
 
 
 def _progress_or_nothing(progress: Progress | None) -> Progress:
