@@ -24,9 +24,11 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
             "worker_class": "gthread",
             "accesslog": "-",
             "timeout": 60,
-            # gunicorn's largest: a SPARQL query sent by GET is in the request line, and
-            # the default 4094 bytes hold little more than the library's method-rows.rq.
-            "limit_request_line": 8190,
+            # No limit of gunicorn's own (0; its largest cap, 8190 bytes, holds a GET query
+            # of a few thousand characters): a SPARQL query sent by GET is in the request
+            # line, so kg applies its limits instead, KG_MAX_QUERY_LENGTH on the query and
+            # a 414 on longer request lines (kg.web.sparql.request_line_limit).
+            "limit_request_line": 0,
         }
         if "control_socket_disable" in self.cfg.settings:  # gunicorn >= 25.1
             # Its control socket is one path per user ($HOME/.gunicorn/gunicorn.ctl): a

@@ -16,7 +16,7 @@ from flask import (
 )
 from flask.blueprints import BlueprintSetupState
 
-from kg.config import PROJECT_ROOT
+from kg.config import PROJECT_ROOT, Settings
 from kg.namespaces import PREFIXES, data_prefixes
 from kg.services.context import Context
 from kg.services.sparql import (
@@ -46,6 +46,34 @@ def start_query_workers(state: BlueprintSetupState) -> None:
     context = state.app.extensions["kg.context"]
     if isinstance(context, Context):
         query_pool(context)
+
+
+def max_request_target(settings: Settings) -> int:
+    """The longest URL path and query string (bytes) the service reads: room for a query of
+    ``KG_MAX_QUERY_LENGTH`` characters sent by GET, percent-encoded at worst (12 bytes a
+    character: 4 UTF-8 bytes of 3 each), and 64 KiB for the path and other parameters.
+    gunicorn itself sets no limit (kg.web.server)."""
+    return 12 * settings.max_query_length + 64 * 1024
+
+
+@blueprint.before_app_request
+def request_line_limit() -> None:
+    """414 with a message for a request target longer than :func:`max_request_target`."""
+    environ = request.environ
+    target = environ.get("RAW_URI") or environ.get("REQUEST_URI")
+    if isinstance(target, str):
+        length = len(target)
+    else:
+        length = len(request.path.encode()) + 1 + len(environ.get("QUERY_STRING", ""))
+    settings = services().settings
+    limit = max_request_target(settings)
+    if length > limit:
+        abort(
+            414,
+            description=f"The URL is {length:,} bytes long; this service reads at most "
+            f"{limit:,} (room for a query of {settings.max_query_length:,} characters). "
+            "Send long queries by POST.",
+        )
 
 
 @blueprint.after_request
