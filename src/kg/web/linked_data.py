@@ -29,8 +29,10 @@ from kg.web.conneg import (
     RDF_OFFER,
     REPRESENTATIONS,
     NotAcceptable,
+    mark_negotiated,
     negotiate,
     split_suffix,
+    vary_on_accept,
 )
 from kg.web.context import services
 from kg.web.i18n import ui_language
@@ -89,6 +91,7 @@ def kind_labels() -> dict[str, str]:
 
 
 def _negotiate(offered: tuple[str, ...], suffix: str | None) -> str:
+    mark_negotiated()
     try:
         return negotiate(request.headers.get("Accept"), offered, suffix=suffix)
     except NotAcceptable as exc:
@@ -353,10 +356,9 @@ def compare_as_rdf() -> BaseResponse | None:
 
 
 @blueprint.after_app_request
-def vary_on_accept(response: BaseResponse) -> BaseResponse:
-    if request.endpoint == "pages.compare_page":
-        response.vary.add("Accept")
-    return response
+def vary(response: BaseResponse) -> BaseResponse:
+    """``Vary: Accept`` on every response that depends on it, whatever view gave it."""
+    return vary_on_accept(response)
 
 
 def _compare_rdf(fmt: str, *, download: bool) -> BaseResponse:

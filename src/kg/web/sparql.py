@@ -32,6 +32,7 @@ from kg.services.sparql import (
     query_pool,
     run_canned,
 )
+from kg.web.conneg import mark_negotiated
 from kg.web.context import services
 
 blueprint = Blueprint("sparql", __name__)
@@ -117,6 +118,7 @@ def _response(answer: ProtocolResponse) -> Response:
 @blueprint.route("/sparql", methods=["GET", "POST"])
 def endpoint() -> Response:
     """The SPARQL 1.1 Protocol: queries, updates (with the token), service description."""
+    mark_negotiated()
     return _response(handle_sparql(services(), _protocol_request(request.base_url)))
 
 
@@ -124,6 +126,7 @@ def endpoint() -> Response:
 @blueprint.route("/store/<path:graph_path>", methods=["GET", "PUT", "POST", "DELETE"])
 def graph_store(graph_path: str | None = None) -> Response:
     """The Graph Store HTTP Protocol: ?graph=IRI, ?default, or the URL itself names a graph."""
+    mark_negotiated()
     store_url = url_for("sparql.graph_store", _external=True)
     direct = request.base_url if graph_path is not None else None
     return _response(handle_store(services(), _protocol_request(store_url), direct))
