@@ -144,7 +144,7 @@ def _send(client: FlaskClient, sample: Sample, accept: str | None) -> TestRespon
     return client.open(sample.path, method=sample.method, data=sample.data, headers=headers)
 
 
-def _outcome(response: TestResponse) -> tuple[int, str, str]:
+def _outcome(response: TestResponse) -> tuple[int, str | None, str]:
     return response.status_code, response.mimetype, response.headers.get("Location", "")
 
 

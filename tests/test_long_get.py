@@ -30,7 +30,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
 
 def _bindings(client: SPARQLWrapper) -> set[tuple[tuple[str, str], ...]]:
     client.setReturnFormat(JSON)
-    bindings = client.queryAndConvert()["results"]["bindings"]  # type: ignore[index]
+    converted = client.queryAndConvert()
+    assert isinstance(converted, dict)
+    bindings = converted["results"]["bindings"]
     return {tuple(sorted((k, v["value"]) for k, v in b.items())) for b in bindings}
 
 
