@@ -7,6 +7,7 @@ message for a URL longer than any accepted query could make.
 
 from __future__ import annotations
 
+import socket
 import urllib.parse
 from collections.abc import Iterator
 
@@ -100,4 +101,21 @@ def test_an_absurd_url_gets_414_with_a_message(server: Served) -> None:
     answer = fetch(url)
     assert answer.status == 414
     assert b"Send long queries by POST" in answer.body
+    assert fetch(server.url + "health").status == 200
+
+
+def test_gunicorn_stops_reading_a_line_at_twice_that(server: Served) -> None:
+    """A line that never ends: gunicorn reads it up to its own cap (twice kg's limit) and
+    answers 414 there, without waiting for the rest."""
+    cap = 2 * max_request_target(Settings.from_env({}))
+    host, port = urllib.parse.urlsplit(server.url).netloc.split(":")
+    start = b"GET /sparql?query="
+    reply = b""
+    with socket.create_connection((host, int(port)), timeout=60) as sock:
+        # 3 bytes over the cap (gunicorn counts the line's CRLF); every byte sent is read
+        sock.sendall(start + b"x" * (cap + 3 - len(start)))
+        while chunk := sock.recv(65536):
+            reply += chunk
+    assert reply.startswith(b"HTTP/1.1 414")
+    assert b"Request Line is too large" in reply and f"&gt; {cap})".encode() in reply
     assert fetch(server.url + "health").status == 200
