@@ -258,8 +258,8 @@ def query(name_or_file: str, params: tuple[str, ...], fmt: str) -> None:
 def export(fmt: str, graph: str | None, output: Path | None) -> None:
     """Stream the store (or one named graph) as RDF.
 
-    JSON-LD is compact and refers to the published context (ontology/context.jsonld), as
-    the web dumps are; the other formats come straight from the store.
+    JSON-LD is compact and carries its context (ontology/context.jsonld) inline, as the web
+    dumps do; the other formats come straight from the store.
     """
     from kg.services.dumps import stream_dump
 

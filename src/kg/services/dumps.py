@@ -4,7 +4,8 @@
 a small bounded queue and yields the chunks as they come, so a web response (or anything
 iterating) pulls the dump through at the client's pace. The JSON-LD dump reads the store's
 N-Quads stream line by line and writes compact node objects (``kg.services.jsonld``), one
-subject at a time, inside one ``@graph`` object per named graph.
+subject at a time, inside one ``@graph`` object per named graph; its ``@context`` is the
+context itself, inline, so that it reads anywhere without fetching anything.
 """
 
 from __future__ import annotations

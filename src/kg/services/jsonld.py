@@ -1,12 +1,22 @@
 """Compact JSON-LD with the published context (``ontology/context.jsonld``), without pyld.
 
-Documents reference the context by its URL and add one local object, ``{"@base": <base
-IRI>}``, so that the data's own IRIs read as in the data files (``"method/ddpm"``)::
+Every document sets ``"@base": <base IRI>``, so that the data's own IRIs read as in the
+data files (``"method/ddpm"``). Dumps and exports are self-contained: they carry the
+context itself, and any JSON-LD reader (rdflib, pyoxigraph, pyld) reads them without
+fetching anything::
 
-    {"@context": ["https://w3id.org/rmkg/ontology/context.jsonld",
-                  {"@base": "https://w3id.org/rmkg/"}],
+    {"@context": {"@version": 1.1, "@base": "https://w3id.org/rmkg/",
+                  "kg": "https://w3id.org/rmkg/ontology#", …,
+                  "prefLabel": {"@id": "skos:prefLabel", "@container": "@language"}, …},
      "@graph": [{"@id": "method/ddpm", "@type": "Method",
                  "prefLabel": {"en": "DDPM", "ja": "DDPM"}, "field": "field/deep-learning", …}]}
+
+Documents the web service answers (a resource, the dataset, a comparison) name the context
+by the URL the serving instance answers it at (``/ontology/context.jsonld`` on the
+request's own host), with the base as a local object::
+
+    {"@context": ["http://127.0.0.1:8000/ontology/context.jsonld",
+                  {"@base": "https://w3id.org/rmkg/"}], "@graph": […]}
 
 The writer picks a term of the context for a property when every value it puts there fits
 the term's definition (language maps take plain and language-tagged strings, ``"@type":
@@ -62,13 +72,19 @@ def context_document(settings: Settings) -> JsonObject:
     return _load_context(path, path.stat().st_mtime)
 
 
-def document_context(settings: Settings) -> list[object]:
-    """The ``@context`` of every document we write: the published context and our base."""
-    return [context_url(settings), {"@base": settings.base_iri}]
+def document_context(settings: Settings, url: str | None = None) -> object:
+    """The ``@context`` of a document we write: with ``url`` (where the context is served),
+    that URL and our base; without, the context itself, with our base, inline."""
+    if url is not None:
+        return [url, {"@base": settings.base_iri}]
+    context = dict(context_document(settings)["@context"])
+    inline: JsonObject = {k: context.pop(k) for k in ("@version",) if k in context}
+    return {**inline, "@base": settings.base_iri, **context}
 
 
 def document_loader(settings: Settings) -> Callable[[str, dict[str, Any]], JsonObject]:
-    """A pyld document loader that serves our context and refuses every other URL."""
+    """A pyld document loader that serves our context at its stable URL (``<base
+    IRI>ontology/context.jsonld``, for documents that name it) and refuses every other URL."""
 
     def load(url: str, options: dict[str, Any]) -> JsonObject:
         del options
@@ -312,8 +328,15 @@ def _list_item(
 # --- a whole (small) graph, with blank nodes embedded and lists folded -------------------------
 
 
-def graph_document(settings: Settings, graph: Graph, *, first: Iterable[str] = ()) -> JsonObject:
-    """The graph as one compact document; the subjects in ``first`` come first."""
+def graph_document(
+    settings: Settings,
+    graph: Graph,
+    *,
+    first: Iterable[str] = (),
+    context_url: str | None = None,
+) -> JsonObject:
+    """The graph as one compact document; the subjects in ``first`` come first. The context
+    is named by ``context_url`` when given, else inline (:func:`document_context`)."""
     compactor = Compactor(settings)
     properties: dict[Node, dict[str, list[Node]]] = defaultdict(lambda: defaultdict(list))
     references: dict[Node, int] = defaultdict(int)
@@ -359,7 +382,7 @@ def graph_document(settings: Settings, graph: Graph, *, first: Iterable[str] = (
         if subject in embeddable and subject not in used:
             used.add(subject)
             nodes.append(node_object(compactor, subject, properties[subject], embed))
-    return {"@context": document_context(settings), "@graph": nodes}
+    return {"@context": document_context(settings, context_url), "@graph": nodes}
 
 
 def _sort_key(node: Node) -> tuple[int, str, str]:

@@ -53,10 +53,19 @@ def prefixes(ctx: Context) -> dict[str, str]:
             "dcat": str(DCAT), "sd": str(SD)}  # fmt: skip
 
 
-def serialize(ctx: Context, graph: Graph, fmt: str, *, first: Sequence[str] = ()) -> str:
-    """A (small) graph in one of the RDF formats; JSON-LD compact with our context."""
+def serialize(
+    ctx: Context,
+    graph: Graph,
+    fmt: str,
+    *,
+    first: Sequence[str] = (),
+    context_url: str | None = None,
+) -> str:
+    """A (small) graph in one of the RDF formats; JSON-LD compact with our context, named by
+    ``context_url`` (where it is served) or else inline."""
     if fmt == "jsonld":
-        return json_text(graph_document(ctx.settings, graph, first=first))
+        document = graph_document(ctx.settings, graph, first=first, context_url=context_url)
+        return json_text(document)
     for prefix, namespace in prefixes(ctx).items():
         graph.bind(prefix, namespace, override=True, replace=True)
     name = {"turtle": "turtle", "nt": "nt", "rdfxml": "xml"}[fmt]

@@ -5,12 +5,23 @@ An explicit suffix (``.ttl``, ``.jsonld``, ``.nt``, ``.rdf``, ``.nq``) wins; oth
 most specific matching range giving a type its quality; among equally good types the server's
 order decides, HTML first, so a browser's header (``text/html,…,*/*;q=0.8``), ``*/*`` and no
 header at all give HTML. Nothing acceptable: ``NotAcceptable`` (406).
+
+HTTP caches must know which answers depend on ``Accept``: a view that negotiates calls
+:func:`mark_negotiated`, and :func:`vary_on_accept` (run after every request) then adds
+``Accept`` to the response's ``Vary``, as it does for every error (error bodies are HTML,
+JSON or plain text by ``Accept``, ``kg.web.errors``). It adds to the header, never replaces
+it: pages also vary on ``Accept-Language`` and ``Cookie`` (``kg.web.i18n``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+from flask import g
+from werkzeug.wrappers import Response as BaseResponse
+
+_NEGOTIATED = "kg_accept_negotiated"
 
 
 @dataclass(frozen=True)
@@ -130,3 +141,16 @@ def split_suffix(name: str) -> tuple[str, str | None]:
     if dot and suffix in BY_SUFFIX:
         return stem, suffix
     return name, None
+
+
+def mark_negotiated() -> None:
+    """This request's answer depends on its ``Accept`` header (see :func:`vary_on_accept`)."""
+    setattr(g, _NEGOTIATED, True)
+
+
+def vary_on_accept(response: BaseResponse) -> BaseResponse:
+    """``Vary: Accept`` added to a negotiated answer and to every error, merged with what the
+    response varies on already."""
+    if getattr(g, _NEGOTIATED, False) or response.status_code >= 400:
+        response.vary.add("Accept")
+    return response

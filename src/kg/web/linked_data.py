@@ -29,8 +29,10 @@ from kg.web.conneg import (
     RDF_OFFER,
     REPRESENTATIONS,
     NotAcceptable,
+    mark_negotiated,
     negotiate,
     split_suffix,
+    vary_on_accept,
 )
 from kg.web.context import services
 from kg.web.i18n import ui_language
@@ -94,6 +96,7 @@ def kind_labels() -> dict[str, str]:
 
 
 def _negotiate(offered: tuple[str, ...], suffix: str | None) -> str:
+    mark_negotiated()
     try:
         return negotiate(request.headers.get("Accept"), offered, suffix=suffix)
     except NotAcceptable as exc:
@@ -114,7 +117,8 @@ def _last_modified(version: str) -> datetime:
 def _validators(fmt: str, *, extra: str = "") -> tuple[str, datetime]:
     version = services().store.version()
     key = "\n".join((version, request.path, request.query_string.decode("latin-1"), fmt,
-                     ui_language() if fmt == "html" else "", extra))  # fmt: skip
+                     ui_language() if fmt == "html" else "",
+                     request.host_url if fmt == "jsonld" else "", extra))  # fmt: skip
     return hashlib.sha256(key.encode()).hexdigest()[:32], _last_modified(version)
 
 
@@ -153,6 +157,12 @@ def _represent(
     if download:
         response.headers["Content-Disposition"] = f'attachment; filename="{download}"'
     return _finish(response, etag, modified, fmt)
+
+
+def _context_url() -> str:
+    """Where this instance serves the JSON-LD context, on the request's own host: the URL
+    JSON-LD answers name (dumps and downloads carry the context inline instead)."""
+    return url_for("linked_data.jsonld_context", _external=True)
 
 
 def _see_other(location: str, fmt: str) -> BaseResponse:
@@ -198,7 +208,9 @@ def _describe(kind: str, iri: str, fmt: str) -> BaseResponse:
     if len(graph) == 0:
         abort(404, description=_("Nothing is known about %(iri)s.", iri=iri))
     if fmt != "html":
-        return _represent(fmt, publication.serialize(ctx, graph, fmt, first=[iri]))
+        return _represent(
+            fmt, publication.serialize(ctx, graph, fmt, first=[iri], context_url=_context_url())
+        )
     view = publication.resource_view(
         ctx, graph, iri, kind=kind, lang=ui_language(), property_labels=property_labels()
     )
@@ -277,7 +289,10 @@ def dataset(suffix: str | None = None) -> BaseResponse:
     view = publication.dataset_view(ctx, lang=ui_language())
     if fmt != "html":
         graph = publication.dataset_graph(ctx, view)
-        return _represent(fmt, publication.serialize(ctx, graph, fmt, first=[view.iri]))
+        return _represent(
+            fmt,
+            publication.serialize(ctx, graph, fmt, first=[view.iri], context_url=_context_url()),
+        )
     page = render_template(
         "dataset.html",
         view=view,
@@ -305,7 +320,9 @@ def ontology(suffix: str | None = None) -> BaseResponse:
         graph: Graph = publication.describe_ontology(ctx)
         if len(graph) == 0:
             abort(404, description=_("The ontology is not loaded."))
-        body = publication.serialize(ctx, graph, fmt, first=[ONTOLOGY_IRI])
+        body = publication.serialize(
+            ctx, graph, fmt, first=[ONTOLOGY_IRI], context_url=_context_url()
+        )
         return _represent(fmt, body)
     doc = publication.ontology_doc(ctx, lang=ui_language())
     page = render_template(
@@ -360,10 +377,9 @@ def compare_as_rdf() -> BaseResponse | None:
 
 
 @blueprint.after_app_request
-def vary_on_accept(response: BaseResponse) -> BaseResponse:
-    if request.endpoint == "pages.compare_page":
-        response.vary.add("Accept")
-    return response
+def vary(response: BaseResponse) -> BaseResponse:
+    """``Vary: Accept`` on every response that depends on it, whatever view gave it."""
+    return vary_on_accept(response)
 
 
 def _compare_rdf(fmt: str, *, download: bool) -> BaseResponse:
@@ -384,4 +400,7 @@ def _compare_rdf(fmt: str, *, download: bool) -> BaseResponse:
     if download:
         ids = "-".join(m.id for m in comparison.methods)[:120]
         name = f"comparison-{ids}.{REPRESENTATIONS[fmt].suffix}"
-    return _represent(fmt, publication.serialize(ctx, graph, fmt, first=iris), download=name)
+    # a download is a file of its own: its context inline; an answer names the served one
+    context_url = None if download else _context_url()
+    body = publication.serialize(ctx, graph, fmt, first=iris, context_url=context_url)
+    return _represent(fmt, body, download=name)

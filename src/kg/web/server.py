@@ -24,9 +24,11 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
             "worker_class": "gthread",
             "accesslog": "-",
             "timeout": 60,
-            # gunicorn's largest: a SPARQL query sent by GET is in the request line, and
-            # the default 4094 bytes hold little more than the library's method-rows.rq.
-            "limit_request_line": 8190,
+            # A SPARQL query sent by GET is in the request line: kg's limits apply to it,
+            # KG_MAX_QUERY_LENGTH and a 414 with a message on longer URLs
+            # (kg.web.sparql.request_line_limit); gunicorn's own, at twice that, only stops
+            # reading an absurd line (see _raise_gunicorn_line_cap).
+            "limit_request_line": _raise_gunicorn_line_cap(self.settings),
         }
         if "control_socket_disable" in self.cfg.settings:  # gunicorn >= 25.1
             # Its control socket is one path per user ($HOME/.gunicorn/gunicorn.ctl): a
@@ -40,6 +42,22 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         app = create_app(self.settings)
         start_query_workers(app.extensions[CONTEXT_KEY])
         return app
+
+
+def _raise_gunicorn_line_cap(settings: Settings) -> int:
+    """gunicorn's request-line limit: twice kg's (``max_request_target``). gunicorn takes
+    at most its ``MAX_REQUEST_LINE`` (8190 bytes, a query of a few thousand characters) or
+    0, no limit at all, where it would read a line of any length into memory before kg saw
+    it; so its maximum is raised to this (versions 22 to 27 read it on every request)."""
+    from gunicorn.http import message
+
+    from kg.web.sparql import max_request_target
+
+    cap = 2 * max_request_target(settings)
+    if isinstance(getattr(message, "MAX_REQUEST_LINE", None), int):
+        message.MAX_REQUEST_LINE = max(message.MAX_REQUEST_LINE, cap)
+        return cap
+    return 0  # a gunicorn without the constant: no limit of its own, kg's applies
 
 
 def url_of(settings: Settings) -> str:

@@ -16,7 +16,7 @@ from flask import (
 )
 from flask.blueprints import BlueprintSetupState
 
-from kg.config import asset_dir
+from kg.config import Settings, asset_dir
 from kg.namespaces import PREFIXES, data_prefixes
 from kg.services.context import Context
 from kg.services.sparql import (
@@ -32,6 +32,7 @@ from kg.services.sparql import (
     query_pool,
     run_canned,
 )
+from kg.web.conneg import mark_negotiated
 from kg.web.context import services
 
 blueprint = Blueprint("sparql", __name__)
@@ -46,6 +47,34 @@ def start_query_workers(state: BlueprintSetupState) -> None:
     context = state.app.extensions["kg.context"]
     if isinstance(context, Context):
         query_pool(context)
+
+
+def max_request_target(settings: Settings) -> int:
+    """The longest URL path and query string (bytes) the service reads: room for a query of
+    ``KG_MAX_QUERY_LENGTH`` characters sent by GET, percent-encoded at worst (12 bytes a
+    character: 4 UTF-8 bytes of 3 each), and 64 KiB for the path and other parameters.
+    gunicorn itself sets no limit (kg.web.server)."""
+    return 12 * settings.max_query_length + 64 * 1024
+
+
+@blueprint.before_app_request
+def request_line_limit() -> None:
+    """414 with a message for a request target longer than :func:`max_request_target`."""
+    environ = request.environ
+    target = environ.get("RAW_URI") or environ.get("REQUEST_URI")
+    if isinstance(target, str):
+        length = len(target)
+    else:
+        length = len(request.path.encode()) + 1 + len(environ.get("QUERY_STRING", ""))
+    settings = services().settings
+    limit = max_request_target(settings)
+    if length > limit:
+        abort(
+            414,
+            description=f"The URL is {length:,} bytes long; this service reads at most "
+            f"{limit:,} (room for a query of {settings.max_query_length:,} characters). "
+            "Send long queries by POST.",
+        )
 
 
 @blueprint.after_request
@@ -89,6 +118,7 @@ def _response(answer: ProtocolResponse) -> Response:
 @blueprint.route("/sparql", methods=["GET", "POST"])
 def endpoint() -> Response:
     """The SPARQL 1.1 Protocol: queries, updates (with the token), service description."""
+    mark_negotiated()
     return _response(handle_sparql(services(), _protocol_request(request.base_url)))
 
 
@@ -96,6 +126,7 @@ def endpoint() -> Response:
 @blueprint.route("/store/<path:graph_path>", methods=["GET", "PUT", "POST", "DELETE"])
 def graph_store(graph_path: str | None = None) -> Response:
     """The Graph Store HTTP Protocol: ?graph=IRI, ?default, or the URL itself names a graph."""
+    mark_negotiated()
     store_url = url_for("sparql.graph_store", _external=True)
     direct = request.base_url if graph_path is not None else None
     return _response(handle_store(services(), _protocol_request(store_url), direct))
