@@ -114,8 +114,14 @@ class MethodRecord:
 
 @dataclass(frozen=True)
 class Skipped:
+    """Something left out (or noted), where and why. ``records``: how many input records
+    (rows, JSON records, page columns) it stands for: one for a record left out, more for
+    a group of rows left out for one reason, none for a part of a record (a page row, a
+    related-method reference) or a note."""
+
     where: str
     reason: str
+    records: int = 0
 
 
 @dataclass
@@ -136,3 +142,10 @@ class ParsedFile:
     language: str | None = None
     originators: list[tuple[Where, str, list[str]]] = field(default_factory=list)
     """Epoch AI: (where, arXiv id, author names) to attach to methods with that source."""
+    merged_rows: int = 0
+    """Rows without records of their own whose facts went to methods after the build
+    (Epoch AI rows whose authors became originators)."""
+
+    def holds(self, where: str) -> bool:
+        """Whether ``where`` (a ``Where`` as text) is a place in this file."""
+        return where == str(self.path) or where.startswith(f"{self.path}:")
