@@ -125,7 +125,7 @@ def stats() -> None:
     from kg.services.stats import collect_stats
 
     result = collect_stats(_context())
-    classes = Table("class", "resources", title=f"{result.quads} quads")
+    classes = Table("class", "resources", title=f"{result.triples} triples ({result.quads} quads)")
     for name, count in result.classes:
         classes.add_row(name, str(count))
     graphs = Table("named graph", "triples")
