@@ -80,6 +80,8 @@ class ImportReport:
     preexisting: list[Violation] = field(default_factory=list)
     """SHACL results already in the store on the nodes the import describes or points to
     (the import does not make them, nor is it refused for them)."""
+    warnings: list[Violation] = field(default_factory=list)
+    """SHACL warnings on the nodes the import describes (also in ``notes``)."""
     counts: dict[str, int] = field(default_factory=dict)
     summaries: list[FileSummary] = field(default_factory=list)
 
@@ -294,7 +296,9 @@ def import_files(
         created=built.created,
         merged=built.merged,
         skipped=skipped,
-        notes=[n for pf in parsed for n in pf.notes] + built.notes + validation.warnings,
+        notes=[n for pf in parsed for n in pf.notes]
+        + built.notes
+        + [Skipped(v.focus_node, f"warning: {v.message}") for v in validation.warnings],
         methods=len(all_methods),
         triples=triples,
         dry_run=dry_run,
@@ -302,6 +306,7 @@ def import_files(
         quads_before=before,
         quads_after=before if dry_run else ctx.store.quad_count(),
         preexisting=validation.ignored,
+        warnings=validation.warnings,
         counts=_counts(yielded),
         summaries=summaries,
     )
@@ -372,7 +377,7 @@ def _neighbourhood(
 class _Validation:
     ignored: list[Violation]
     """Results on nodes the import does not describe: problems already in the store."""
-    warnings: list[Skipped]
+    warnings: list[Violation]
     """Warnings on imported nodes (a method known only by its Thai name): not blocking."""
 
 
@@ -409,11 +414,7 @@ def _validate(ctx: Context, replaced: set[str], graphs: dict[str, Graph]) -> _Va
         )
     return _Validation(
         ignored=[v for v in judged if v.focus_node not in subjects],
-        warnings=[
-            Skipped(v.focus_node, f"warning: {v.message}")
-            for v in judged
-            if v.focus_node in subjects
-        ],
+        warnings=[v for v in judged if v.focus_node in subjects],
     )
 
 
