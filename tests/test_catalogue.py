@@ -22,6 +22,7 @@ EXPECTATIONS = {
         {r["class"].split("#")[-1]: int(r["resources"]) for r in rows}["Method"] >= 43
     ),
     "stats-graphs": lambda rows: f"{BASE}graph/ontology" in {r["graph"] for r in rows},
+    "stats-triples": lambda rows: int(rows[0]["triples"]) > 1000,
     "list-methods": lambda rows: len(rows) >= 43 and all("label" in r for r in rows),
     "count-methods": lambda rows: int(rows[0]["methods"]) >= 43,
     "display-rows": lambda rows: (

@@ -183,7 +183,7 @@ def stats() -> None:
     from kg.services.stats import collect_stats
 
     result = collect_stats(_context())
-    classes = Table("class", "resources", title=f"{result.quads} quads")
+    classes = Table("class", "resources", title=f"{result.triples} triples ({result.quads} quads)")
     for name, count in result.classes:
         classes.add_row(name, str(count))
     graphs = Table("named graph", "triples")
@@ -504,8 +504,9 @@ def import_command(
     for graph in report.graphs:
         out.print(f"{verb} {graph}")
     out.print(
-        f"records read: {report.records_read}; methods created: {len(report.created)}, "
-        f"merged: {len(report.merged)}, skipped: {len(report.skipped)}"
+        f"records read: {report.records_read}; methods created: "
+        f"{sum(s.created for s in report.summaries)}, "
+        f"merged: {sum(s.merged for s in report.summaries)}, skipped: {report.records_skipped}"
     )
     for skipped in report.skipped:
         out.print(f"  skipped {skipped.where}: {skipped.reason}")
@@ -516,7 +517,8 @@ def import_command(
     out.print(", ".join(f"{name}: {count}" for name, count in report.counts.items()))
     if report.violations_ignored:
         err.print(
-            f"{report.violations_ignored} SHACL violation(s) already in the store were ignored"
+            f"{report.violations_ignored} SHACL result(s) already in the store, on nodes "
+            "this import touches, were ignored (kg validate --store lists them)"
         )
     if report.dry_run:
         out.print(f"dry run: nothing written ({report.seconds:.1f} s)")

@@ -276,11 +276,12 @@ class EmbeddedStore(Store):
         elif format in QUAD_FORMATS:
             store.dump(output, ox_format)
         else:
-            # A triples format for the whole store: the union of the graphs, graph by graph.
+            # A triples format for the whole store: the union of the graphs as a set (RDF
+            # merge), graph by graph, each triple with the first graph that holds it (the
+            # default graph, then the named graphs by name); streamed, nothing held.
             if format == "rdfxml":
                 raise StoreError("RDF/XML dumps of the whole store need one graph at a time")
-            for name in [ox.DefaultGraph(), *store.named_graphs()]:
-                store.dump(output, ox_format, from_graph=name)
+            ox.serialize(_union_triples(store), output, ox_format)
 
     # --- writing ---------------------------------------------------------------------------
 
@@ -432,6 +433,25 @@ class EmbeddedStore(Store):
         with self._lock:
             self._reader = None
             self._reader_name = None
+
+
+def _union_triples(store: ox.Store) -> Iterator[ox.Triple]:
+    """Every triple of the store once, though two graphs state it."""
+    named = [g for g in store.named_graphs() if isinstance(g, ox.NamedNode)]
+    graphs: list[ox.NamedNode | ox.DefaultGraph] = [
+        ox.DefaultGraph(),
+        *sorted(named, key=lambda g: g.value),
+    ]
+    earlier: set[ox.NamedNode | ox.DefaultGraph] = set()
+    for graph in graphs:
+        for quad in store.quads_for_pattern(None, None, None, graph):
+            if earlier and any(
+                other.graph_name in earlier
+                for other in store.quads_for_pattern(quad.subject, quad.predicate, quad.object)
+            ):
+                continue
+            yield quad.triple
+        earlier.add(graph)
 
 
 def _graph_name(graph: str | None) -> ox.NamedNode | ox.DefaultGraph:

@@ -180,6 +180,8 @@ class BuildResult:
     """Facts not written because another value was known first."""
     record_iris: dict[int, str] = field(default_factory=dict)
     """id(record) -> the method it was written to."""
+    outcomes: dict[int, str] = field(default_factory=dict)
+    """id(record) -> "created" (the first record of a new method), "merged" or "skipped"."""
 
 
 class _UnionFind:
@@ -258,6 +260,7 @@ class GraphBuilder:
         skipped: list[Skipped] = []
         methods: dict[str, set[str]] = defaultdict(set)
         assignments: list[tuple[list[MethodRecord], str, bool]] = []
+        outcomes: dict[int, str] = {}
         for group in self.group(records):
             members = [records[i] for i in group]
             matches: set[str] = set()
@@ -270,11 +273,13 @@ class GraphBuilder:
                         matches.add(own)
             if len(matches) > 1:
                 for record in members:
+                    outcomes[id(record)] = "skipped"
                     skipped.append(
                         Skipped(
                             str(record.where),
                             f"{_label_of(record)!r} matches several methods: "
                             + ", ".join(sorted(matches)),
+                            records=1,
                         )
                     )
                 continue
@@ -282,11 +287,14 @@ class GraphBuilder:
                 iri = matches.pop()
                 assignments.append((members, iri, True))
                 merged.extend((str(r.where), iri) for r in members)
+                outcomes.update((id(r), "merged") for r in members)
             else:
                 iri = self.mint("method", self._method_slug(members), str(members[0].where))
                 assignments.append((members, iri, False))
                 created.append(iri)
                 merged.extend((str(r.where), iri) for r in members[1:])
+                outcomes.update((id(r), "merged") for r in members[1:])
+                outcomes[id(members[0])] = "created"
         stored = [iri for _, iri, in_store in assignments if in_store]
         facts = load_method_facts(self.ctx, stored, self.replaced) if stored else {}
         key_to_iri = {
@@ -300,7 +308,9 @@ class GraphBuilder:
                 self._method(URIRef(iri), record, known, key_to_iri)
                 methods[record.graph].add(iri)
         record_iris = {id(r): iri for members, iri, _ in assignments for r in members}
-        return BuildResult(self.graphs, created, merged, skipped, methods, self.notes, record_iris)
+        return BuildResult(
+            self.graphs, created, merged, skipped, methods, self.notes, record_iris, outcomes
+        )
 
     def _method_slug(self, members: list[MethodRecord]) -> str:
         for record in members:

@@ -66,7 +66,10 @@ def parse_epoch(path: Path, graph: str, text: str) -> ParsedFile:
         format="epoch",
         records=[],
         records_read=rows,
-        skipped=[Skipped(str(path), f"{n} row(s): {why}") for why, n in sorted(reasons.items())],
+        skipped=[
+            Skipped(str(path), f"{n} row(s): {why}", records=n)
+            for why, n in sorted(reasons.items())
+        ],
         licence=LICENCE,
         attribution=ATTRIBUTION,
         publisher="Epoch AI",
@@ -82,7 +85,8 @@ def attach_originators(
     records: list[MethodRecord],
     built: BuildResult,
 ) -> list[Skipped]:
-    """Add ``kg:originator`` links to the file's graph; returns the rows left out."""
+    """Add ``kg:originator`` links to the file's graph; returns the rows left out. A row
+    whose authors became originators counts as merged (``parsed.merged_rows``)."""
     by_arxiv: dict[str, set[str]] = {}
     for row in ctx.store.select(ctx.queries["import-arxiv-methods"].bind()).rows:
         if str(row["graph"]) not in builder.replaced:
@@ -116,6 +120,8 @@ def attach_originators(
             for method in sorted(methods):
                 g.add((URIRef(method), KG.originator, URIRef(person)))
                 built.methods.setdefault(parsed.graph, set()).add(method)
+        parsed.merged_rows += 1
     if unmatched:
-        return [Skipped(str(parsed.path), f"{unmatched} row(s): no method with that arXiv id")]
+        reason = f"{unmatched} row(s): no method with that arXiv id"
+        return [Skipped(str(parsed.path), reason, records=unmatched)]
     return []

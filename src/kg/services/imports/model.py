@@ -153,8 +153,14 @@ class Mapping:
 
 @dataclass(frozen=True)
 class Skipped:
+    """Something left out (or noted), where and why. ``records``: how many input records
+    (rows, JSON records, page columns) it stands for: one for a record left out, more for
+    a group of rows left out for one reason, none for a part of a record (a page row, a
+    related-method reference) or a note."""
+
     where: str
     reason: str
+    records: int = 0
 
 
 @dataclass
@@ -181,3 +187,10 @@ class ParsedFile:
     """The source's own version or release (recorded in the provenance graph)."""
     issued: str | None = None
     """The source's release date or month (``YYYY-MM-DD`` or ``YYYY-MM``), when known."""
+    merged_rows: int = 0
+    """Rows without records of their own whose facts went to methods after the build
+    (Epoch AI rows whose authors became originators)."""
+
+    def holds(self, where: str) -> bool:
+        """Whether ``where`` (a ``Where`` as text) is a place in this file."""
+        return where == str(self.path) or where.startswith(f"{self.path}:")

@@ -5,14 +5,14 @@ from __future__ import annotations
 import hashlib
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal as TypingLiteral
 
 from rdflib import RDF, RDFS, XSD, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCTERMS, PROV
+from rdflib.namespace import DCAT, DCTERMS, PROV
 
 from kg import __version__
 from kg.namespaces import KG
@@ -48,10 +48,28 @@ Progress = Callable[[str, int, int], None]
 """``progress(stage, done, total)``: called as an import advances."""
 
 
+@dataclass(frozen=True)
+class FileSummary:
+    """What became of one file's records: ``read == created + merged + skipped``."""
+
+    path: Path
+    graph: str
+    """The IRI of the file's graph; nothing is written for a file that yields no triple."""
+    read: int
+    created: int
+    """Records that made a new method (the first record of each)."""
+    merged: int
+    """Records merged into a stored method or one made by an earlier record."""
+    skipped: int
+    """Records left out, with their reasons in the report's ``skipped``."""
+    triples: int
+
+
 @dataclass
 class ImportReport:
     files: list[Path]
     graphs: list[str]
+    """The graphs written (or, in a dry run, that would be): one per file that yields data."""
     records_read: int
     created: list[str]
     merged: list[tuple[str, str]]
@@ -63,10 +81,23 @@ class ImportReport:
     seconds: float
     quads_before: int
     quads_after: int
-    violations_ignored: int = 0
+    preexisting: list[Violation] = field(default_factory=list)
+    """SHACL results already in the store on the nodes the import describes or points to
+    (the import does not make them, nor is it refused for them)."""
+    warnings: list[Violation] = field(default_factory=list)
+    """SHACL warnings on the nodes the import describes (also in ``notes``)."""
     counts: dict[str, int] = field(default_factory=dict)
     unchanged: bool = False
     """The store already held exactly this import of the same files: nothing was written."""
+    summaries: list[FileSummary] = field(default_factory=list)
+
+    @property
+    def violations_ignored(self) -> int:
+        return len(self.preexisting)
+
+    @property
+    def records_skipped(self) -> int:
+        return sum(s.records for s in self.skipped)
 
 
 def format_for(path: Path, explicit: str | None, mapping: Path | None = None) -> ImportFormat:
@@ -185,11 +216,13 @@ def import_files(
         sheet_mapping = load_mapping(mapping)
     parsed: list[ParsedFile] = []
     digests: dict[Path, str] = {}
+    sizes: dict[Path, int] = {}
     for number, path in enumerate(paths, start=1):
         report(f"reading {path.name}", number - 1, len(paths))
         fmt = format_for(path, format, mapping)
         text, data = read_text(path)
         digests[path] = hashlib.sha256(data).hexdigest()
+        sizes[path] = len(data)
         if fmt == "seed":
             vocab = vocab or page_vocabulary(ctx)
             parsed.append(parse_seed(path, graph_name(path), text, vocab))
@@ -234,22 +267,27 @@ def import_files(
             from kg.services.imports.aio import attach_mappings
 
             built.skipped.extend(attach_mappings(ctx, builder, pf, concept_iris))
-    for pf in parsed:
-        builder.graph(pf.graph)  # an input without records still replaces its graph
     report("merging", 1, 1)
 
     skipped = [s for pf in parsed for s in pf.skipped] + built.skipped
+    summaries = [_summary(ctx, pf, built, skipped) for pf in parsed]
+    # A file that yields no triple writes no graph (and no provenance of one): its graphs
+    # from an earlier import are dropped.
+    yielded = {
+        pf.graph: built.graphs[pf.graph] for pf in parsed if len(built.graphs.get(pf.graph, ()))
+    }
     finished_at = datetime.now(UTC).replace(microsecond=0)
     provenance: dict[str, Graph] = {}
-    for pf in parsed:
+    for pf, summary in zip(parsed, summaries, strict=True):
+        if pf.graph not in yielded:
+            continue
         provenance[provenance_graph_name(pf.path)] = _provenance(
             ctx,
             pf,
-            built.graphs[pf.graph],
+            yielded[pf.graph],
+            summary,
             methods=len(built.methods.get(pf.graph, set())),
-            created=sum(1 for iri in built.created if iri in built.methods.get(pf.graph, set())),
-            merged=sum(1 for where, _ in built.merged if where.startswith(f"{pf.path}")),
-            skipped=sum(1 for s in skipped if s.where.startswith(f"{pf.path}")),
+            size=sizes[pf.path],
             digest=digests[pf.path],
             licence=licence or pf.licence,
             attribution=attribution or pf.attribution or pf.publisher,
@@ -258,37 +296,56 @@ def import_files(
         )
         _source_version(ctx, pf, provenance[provenance_graph_name(pf.path)])
 
-    if not dry_run and _unchanged(ctx, built.graphs, list(digests.values()), parsed):
+    if not dry_run and _unchanged(ctx, yielded, list(digests.values()), parsed):
         report("unchanged", 1, 1)
-        return _unchanged_report(ctx, parsed, built, skipped, started)
+        return _unchanged_report(ctx, parsed, built, skipped, started, yielded, summaries)
 
     report("validating", 0, 1)
-    ignored, warnings = _validate(ctx, replaced, built.graphs)
+    validation = _validate(ctx, replaced, yielded)
     report("validating", 1, 1)
 
-    triples = sum(len(g) for g in built.graphs.values())
+    triples = sum(len(g) for g in yielded.values())
     before = ctx.store.quad_count()
     if not dry_run:
         report("writing", 0, 1)
-        _write(ctx, {**built.graphs, **provenance})
+        _write(ctx, {**yielded, **provenance}, drop=sorted(replaced))
         report("writing", 1, 1)
     all_methods = set().union(*built.methods.values()) if built.methods else set()
     return ImportReport(
         files=list(paths),
-        graphs=[ctx.graph_iri(pf.graph) for pf in parsed],
+        graphs=[ctx.graph_iri(pf.graph) for pf in parsed if pf.graph in yielded],
         records_read=sum(pf.records_read for pf in parsed),
         created=built.created,
         merged=built.merged,
         skipped=skipped,
-        notes=[n for pf in parsed for n in pf.notes] + built.notes + warnings,
+        notes=[n for pf in parsed for n in pf.notes]
+        + built.notes
+        + [Skipped(v.focus_node, f"warning: {v.message}") for v in validation.warnings],
         methods=len(all_methods),
         triples=triples,
         dry_run=dry_run,
         seconds=time.monotonic() - started,
         quads_before=before,
         quads_after=before if dry_run else ctx.store.quad_count(),
-        violations_ignored=ignored,
-        counts=_counts(built.graphs),
+        preexisting=validation.ignored,
+        warnings=validation.warnings,
+        counts=_counts(yielded),
+        summaries=summaries,
+    )
+
+
+def _summary(
+    ctx: Context, pf: ParsedFile, built: BuildResult, skipped: list[Skipped]
+) -> FileSummary:
+    outcomes = [built.outcomes.get(id(record)) for record in pf.records]
+    return FileSummary(
+        path=pf.path,
+        graph=ctx.graph_iri(pf.graph),
+        read=pf.records_read,
+        created=outcomes.count("created"),
+        merged=outcomes.count("merged") + pf.merged_rows,
+        skipped=sum(s.records for s in skipped if pf.holds(s.where)),
+        triples=len(built.graphs.get(pf.graph, ())),
     )
 
 
@@ -319,24 +376,27 @@ def _unchanged_report(
     built: BuildResult,
     skipped: list[Skipped],
     started: float,
+    graphs: dict[str, Graph],
+    summaries: list[FileSummary],
 ) -> ImportReport:
     all_methods = set().union(*built.methods.values()) if built.methods else set()
     quads = ctx.store.quad_count()
     return ImportReport(
         files=[pf.path for pf in parsed],
-        graphs=[ctx.graph_iri(pf.graph) for pf in parsed],
+        graphs=[ctx.graph_iri(pf.graph) for pf in parsed if pf.graph in graphs],
         records_read=sum(pf.records_read for pf in parsed),
         created=built.created,
         merged=built.merged,
         skipped=skipped,
         notes=[n for pf in parsed for n in pf.notes] + built.notes,
         methods=len(all_methods),
-        triples=sum(len(g) for g in built.graphs.values()),
+        triples=sum(len(g) for g in graphs.values()),
         dry_run=False,
         seconds=time.monotonic() - started,
         quads_before=quads,
         quads_after=quads,
-        counts=_counts(built.graphs),
+        counts=_counts(graphs),
+        summaries=summaries,
         unchanged=True,
     )
 
@@ -377,47 +437,72 @@ def _progress_or_nothing(progress: Progress | None) -> Progress:
 
 
 NEIGHBOURHOOD_BATCH = MAX_VALUES_PER_PARAMETER
-NEIGHBOURHOOD_QUERIES = (
-    "import-neighbourhood",
-    "import-neighbourhood-nodes",
-    "import-neighbourhood-classes",
-)
+NEIGHBOURHOOD_QUERIES = ("import-neighbourhood", "import-neighbourhood-nodes")
 
 
-def _neighbourhood(ctx: Context, focus: Sequence[str], replaced: Sequence[str]) -> Graph:
+def _batches(items: Sequence[str]) -> Iterator[Sequence[str]]:
+    for start in range(0, len(items), NEIGHBOURHOOD_BATCH):
+        yield items[start : start + NEIGHBOURHOOD_BATCH]
+
+
+def _neighbourhood(
+    ctx: Context, focus: Sequence[str], replaced: Sequence[str], graphs: Iterable[Graph]
+) -> Graph:
     """What the shapes read around ``focus`` in the store, outside the ``replaced`` graphs:
-    the nodes' statements, their blank nodes and list cells, the classes of what they point
-    to, and the class hierarchy (in batches of the binding's limit)."""
+    the nodes' statements, their blank (or skolem) nodes and list cells, the classes of
+    every resource these and the imported ``graphs`` point to (a source's authors in its
+    author list too), and the class hierarchy; queried in batches of the binding's limit.
+
+    The ``focus`` nodes are then known as the store will hold them. The resources they
+    point to are known only by their classes (what ``sh:class`` reads); the shapes that
+    target those classes find them too, and their results say nothing about them."""
     data = ctx.store.construct(ctx.queries["import-class-hierarchy"].bind(replaced=replaced))
-    for start in range(0, len(focus), NEIGHBOURHOOD_BATCH):
-        batch = focus[start : start + NEIGHBOURHOOD_BATCH]
+    for batch in _batches(focus):
         for name in NEIGHBOURHOOD_QUERIES:
             data += ctx.store.construct(ctx.queries[name].bind(focus=batch, replaced=replaced))
+    known = set(focus)
+    pointed: set[str] = set()
+    for graph in (data, *graphs):
+        for _, predicate, value in graph:
+            if isinstance(value, URIRef) and predicate != RDF.type and str(value) not in known:
+                pointed.add(str(value))
+    query = ctx.queries["import-neighbourhood-classes"]
+    for batch in _batches(sorted(pointed)):
+        data += ctx.store.construct(query.bind(node=batch, replaced=replaced))
     return data
 
 
-def _validate(
-    ctx: Context, replaced: set[str], graphs: dict[str, Graph]
-) -> tuple[int, list[Skipped]]:
-    """SHACL over the imported nodes as they will be in the store (with what the shapes read
-    around them there); raises on a violation involving imported nodes.
+@dataclass(frozen=True)
+class _Validation:
+    ignored: list[Violation]
+    """Results on nodes the import does not describe: problems already in the store."""
+    warnings: list[Violation]
+    """Warnings on imported nodes (a method known only by its Thai name): not blocking."""
 
-    Returns how many results were ignored because they concern only nodes the import does
-    not describe (problems already in the store), and the warnings on imported nodes (for
-    example a method known only by its Thai name), which do not block the import."""
+
+def _validate(ctx: Context, replaced: set[str], graphs: dict[str, Graph]) -> _Validation:
+    """SHACL over the nodes the import describes or points to, as the store will hold them
+    (with what the shapes read around them there); raises on a violation of a node the
+    import describes.
+
+    Only those nodes are judged: the resources they point to are read for their classes
+    alone, and a result on one of them (a field without its label, as far as this graph
+    knows) is not a result about the store. So what is left over are the store's own
+    problems on the nodes the import touches, as ``kg validate --store`` reports them."""
     subjects: set[str] = set()
     focus: set[str] = set()
     for graph in graphs.values():
         for subject, _, value in graph:
             subjects.add(str(subject))
             focus.update(str(node) for node in (subject, value) if isinstance(node, URIRef))
-    data = _neighbourhood(ctx, sorted(focus), sorted(replaced))
+    data = _neighbourhood(ctx, sorted(focus), sorted(replaced), graphs.values())
     for graph in graphs.values():
         for triple in graph:
             data.add(triple)
     result = validate_graph(data, shapes=load_shapes(ctx.settings.shapes_path), ontology=None)
+    judged = [v for v in result.violations if v.focus_node in focus]
     ours: list[Violation] = [
-        v for v in result.violations if v.focus_node in subjects and v.severity == "Violation"
+        v for v in judged if v.focus_node in subjects and v.severity == "Violation"
     ]
     if ours:
         shown = "\n".join(f"  {v.to_text()}" for v in ours[:20])
@@ -426,22 +511,23 @@ def _validate(
             f"the imported data does not pass the SHACL shapes ({len(ours)} violation(s)); "
             f"nothing was written:\n{shown}{more}"
         )
-    warnings = [
-        Skipped(v.focus_node, f"warning: {v.message}")
-        for v in result.violations
-        if v.focus_node in subjects and v.severity != "Violation"
-    ]
-    return len(result.violations) - len(ours) - len(warnings), warnings
+    return _Validation(
+        ignored=[v for v in judged if v.focus_node not in subjects],
+        warnings=[v for v in judged if v.focus_node in subjects],
+    )
 
 
-def _write(ctx: Context, graphs: dict[str, Graph]) -> None:
+def _write(ctx: Context, graphs: dict[str, Graph], *, drop: Sequence[str] = ()) -> None:
+    """Write the graphs, and drop the graphs of ``drop`` not among them (a file's earlier
+    import that now yields nothing), in one store write."""
     with tempfile.TemporaryDirectory(prefix="kg-import-") as tmp:
         sources: list[GraphSource] = []
         for number, (name, graph) in enumerate(sorted(graphs.items())):
             path = Path(tmp) / f"{number:04d}.nt"
             graph.serialize(destination=path, format="nt", encoding="utf-8")
             sources.append(GraphSource(ctx.graph_iri(name), path, "nt", ctx.settings.base_iri))
-        ctx.store.replace_graphs(sources)
+        written = {source.graph for source in sources}
+        ctx.store.replace_graphs(sources, drop=[g for g in drop if g not in written])
     refresh_after_write(ctx)
 
 
@@ -467,18 +553,21 @@ def _provenance(
     ctx: Context,
     pf: ParsedFile,
     data: Graph,
+    summary: FileSummary,
     *,
     methods: int,
-    created: int,
-    merged: int,
-    skipped: int,
+    size: int,
     digest: str,
     licence: str | None,
     attribution: str | None,
     started: datetime,
     finished: datetime,
 ) -> Graph:
-    """PROV-O and DCTERMS (and VoID counts) about one imported graph."""
+    """PROV-O and DCTERMS (and VoID counts) about one imported graph.
+
+    The input file is described by its name, size, SHA-256 and the time it was read, never
+    by where it was on the importing machine: a local path names a user and a machine, and
+    it means nothing to anyone else."""
     base = ctx.settings.base_iri
     g = Graph()
     graph = URIRef(ctx.graph_iri(pf.graph))
@@ -504,7 +593,9 @@ def _provenance(
     g.add((source_file, RDF.type, PROV.Entity))
     g.add((source_file, DCTERMS.title, Literal(pf.path.name)))
     g.add((source_file, DCTERMS.identifier, Literal(f"sha256:{digest}")))
-    g.add((source_file, PROV.atLocation, Literal(str(pf.path.resolve()))))
+    g.add((source_file, DCAT.byteSize, Literal(size, datatype=XSD.integer)))
+    # when it was read (retrieved) for this import
+    g.add((source_file, DCTERMS.date, Literal(started.isoformat(), datatype=XSD.dateTime)))
     g.add((source_file, DCTERMS.format, Literal(pf.format)))
     if pf.language:
         g.add((source_file, DCTERMS.language, Literal(pf.language)))
@@ -522,11 +613,11 @@ def _provenance(
     g.add((activity, PROV.startedAtTime, Literal(started.isoformat(), datatype=XSD.dateTime)))
     g.add((activity, PROV.endedAtTime, now))
     counts = {
-        "records read": pf.records_read,
+        "records read": summary.read,
         "methods": methods,
-        "methods created": created,
-        "records merged": merged,
-        "records skipped": skipped,
+        "methods created": summary.created,
+        "records merged": summary.merged,
+        "records skipped": summary.skipped,
     }
     for name, value in counts.items():
         node = URIRef(f"{base}.well-known/genid/import-{run}-{name.replace(' ', '-')}")
@@ -539,8 +630,8 @@ def _provenance(
             activity,
             RDFS.comment,
             Literal(
-                f"{pf.records_read} records read, {created} methods created, "
-                f"{merged} merged, {skipped} skipped",
+                f"{summary.read} records read, {summary.created} methods created, "
+                f"{summary.merged} merged, {summary.skipped} skipped",
                 lang="en",
             ),
         )
