@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kg.services.guards import InputRejected, Limits, check_sparql
+from kg.services.guards import InputRejected, Limits, check_sparql, position
 from tests.served import Canary
 
 LIMITS = Limits(100_000, 64, allow_remote=False)
@@ -285,3 +285,11 @@ def test_what_overflows_the_engine_the_guard_refuses(oracle: Oracle) -> None:
 
     check()
     assert len(crashed) > 30  # the generator does reach the engine's overflow
+
+
+def test_error_positions_count_every_line_end() -> None:
+    for text in ("SELECT *\rWHERE {\r\n\n SERVICE", "SELECT *\nWHERE {\r\r\n SERVICE"):
+        with pytest.raises(InputRejected, match=r"SERVICE \(line 4, column 2\)"):
+            check_sparql(text + " <http://x/> {} }", LIMITS)
+    assert position("a\r\nb\rc\nd", 7) == (4, 1)
+    assert position("ab\r\ncd", 5) == (2, 2)
