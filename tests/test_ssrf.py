@@ -5,7 +5,8 @@ XML entities, owl:imports, URLs in imported records — through every entry poin
 kg load, kg import, kg validate, kg query.
 
 A positive control shows the canary would notice: with KG_ALLOW_REMOTE=true, SERVICE
-reaches it. And the query workers cannot reach it even when the guard is bypassed.
+reaches it. And the query workers cannot reach it even when the guard is bypassed: neither
+with a query nor with an update sent with the write token (updates run in those workers).
 """
 
 from __future__ import annotations
@@ -13,17 +14,20 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import sys
 import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 
-from kg.config import PROJECT_ROOT
+from kg.config import PROJECT_ROOT, Settings
+from kg.services import sparql as sparql_service
 from kg.services.context import Context
+from kg.services.loading import load_files
 from kg.store import StoreError
-from kg.store.sandbox import QueryJob, SandboxPool
+from kg.store.sandbox import QueryJob, SandboxPool, network_isolation
+from kg.web import create_app
 from tests.served import KG, Canary, Served, fetch, kg_env, serve
 
 TOKEN = "ssrf-token"
@@ -75,12 +79,18 @@ def service_queries(url: str) -> list[str]:
 
 
 def remote_updates(url: str) -> list[str]:
+    """LOAD and SERVICE in updates, among them the carriage-return comments of issue 17."""
     return [
         f"LOAD <{url}data.ttl>",
         f"load silent <{url}data.ttl> INTO GRAPH <http://example.org/g>",
         f"PREFIX c: <{url}>\nLOAD c:data.ttl",
         f"INSERT {{ ?s ?p ?o }} WHERE {{ SERVICE <{url}sparql> {{ ?s ?p ?o }} }}",
         f"DELETE WHERE {{ ?a ?b ?c . SERVICE SILENT <{url}sparql> {{ ?s ?p ?o }} }}",
+        f"# x\rLOAD SILENT <{url}cr.ttl>",
+        f"# x\r\nLOADSILENT <{url}crlf.ttl>",
+        f"INSERT {{ ?s ?p ?o }} WHERE {{ # x\r SERVICE SILENT <{url}cr> {{ ?s ?p ?o }} }}",
+        f"INSERT DATA {{}} ; # x\rINSERT {{ ?s ?p ?o }} WHERE {{ SERVICESILENT <{url}s> "
+        "{ ?s ?p ?o } }",
     ]
 
 
@@ -241,15 +251,105 @@ def test_query_workers_have_no_network_even_past_the_guard(
     catalogue_ctx: Context, canary: Canary
 ) -> None:
     """A SERVICE query handed to a worker directly (no guard): the worker cannot connect."""
-    probe = "import sys; from kg.store.sandbox import _isolate_network as i; sys.exit(not i())"
-    if subprocess.run([sys.executable, "-c", probe]).returncode != 0:
+    if not network_isolation():
         pytest.skip("this kernel lets no process here make a network namespace")
     pool = SandboxPool(catalogue_ctx.settings.store, size=1, warm=0, isolate=True)
     try:
         job = QueryJob(service_queries(canary.url)[0], {"tabular": "json"})
         with pytest.raises(StoreError, match="Network is unreachable"):
-            pool.run(job, 10)
+            pool.run(job, 60)  # a generous bound: the worker starts within it
     finally:
         pool.close()
     if canary.requests:
         pytest.fail(f"an isolated worker reached the canary: {canary.requests}")
+
+
+def writable_app(tmp_path: Path, **settings: object) -> tuple[FlaskClient, Context]:
+    """An app with the write token on a small store of its own, one query worker."""
+    ctx = Context.from_settings(
+        Settings.from_env(
+            {}, store=str(tmp_path / "store"), write_token=TOKEN, rate_limit=0, max_queries=1,
+            **settings,
+        )
+    )  # fmt: skip
+    load_files(ctx, [Path(ctx.settings.data_dir) / "concepts.ttl"])
+    return create_app(ctx.settings, context=ctx).test_client(), ctx
+
+
+def post_update(client: FlaskClient, update: str) -> tuple[int, str]:
+    headers = {"Content-Type": "application/sparql-update", **AUTH}
+    response = client.post("/sparql", data=update.encode(), headers=headers)
+    return response.status_code, response.get_data(as_text=True)
+
+
+def no_guard(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The seam: the protocol's one call of the query guard lets everything through."""
+    monkeypatch.setattr(sparql_service, "check_sparql", lambda *args, **kwargs: None)
+
+
+@pytest.mark.parametrize("guard", ["guarded", "guard bypassed"])
+def test_updates_with_the_write_token_never_fetch(
+    tmp_path: Path, canary: Canary, monkeypatch: pytest.MonkeyPatch, guard: str
+) -> None:
+    """LOAD and SERVICE in updates, with the write token: refused by the guard, and with
+    the guard switched off they run in a worker that has no network."""
+    if guard == "guard bypassed":
+        if not network_isolation():
+            pytest.skip("this kernel lets no process here make a network namespace")
+        no_guard(monkeypatch)
+    client, ctx = writable_app(tmp_path)
+    before = ctx.store.version()
+    try:
+        for update in remote_updates(canary.url):
+            status, body = post_update(client, update)
+            if guard == "guarded":
+                assert status == 400 and "would make this server fetch a URL" in body, update
+            else:  # SILENT hides the failed fetch; without it the update fails
+                assert status in (204, 400), (update, status, body[:300])
+        # A harmless update does go through the same worker and is published.
+        assert (
+            post_update(client, "INSERT DATA { <http://example.org/a> a <http://example.org/B> }")[
+                0
+            ]
+            == 204
+        )
+        assert ctx.store.version() != before
+    finally:
+        sparql_service.query_pool(ctx).close()  # type: ignore[attr-defined]
+    assert canary.requests == []
+
+
+def test_with_remote_allowed_an_update_does_reach_the_canary(
+    tmp_path: Path, canary: Canary, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The positive control of the test above: the same seam, the same worker path, and
+    LOAD reaches the canary once KG_ALLOW_REMOTE=true."""
+    no_guard(monkeypatch)
+    client, ctx = writable_app(tmp_path, allow_remote=True)
+    before = len(canary.requests)
+    try:
+        assert post_update(client, f"LOAD SILENT <{canary.url}allowed.ttl>")[0] == 204
+    finally:
+        sparql_service.query_pool(ctx).close()  # type: ignore[attr-defined]
+    assert len(canary.requests) > before
+    del canary.requests[before:]
+
+
+def test_health_and_the_start_say_whether_queries_are_isolated(
+    tmp_path: Path, client: FlaskClient
+) -> None:
+    isolated = network_isolation()
+    assert client.get("/health").json == {
+        "status": "ok",
+        "store_version": client.get("/health").json["store_version"],  # type: ignore[index]
+        "query_isolation": isolated,
+    }
+    settings = Settings.from_env({}, store=str(tmp_path / "store"))
+    warning = sparql_service.isolation_warning(settings)
+    assert (warning is None) == isolated
+    assert (
+        sparql_service.isolation_warning(
+            Settings.from_env({}, store=str(tmp_path / "store"), allow_remote=True)
+        )
+        is None
+    )

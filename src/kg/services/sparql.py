@@ -5,8 +5,9 @@ The web layer turns a request into a :class:`ProtocolRequest` and a
 killable worker processes (:mod:`kg.store.sandbox`) with the configured timeout and row cap;
 updates and graph writes go through the store's snapshot mechanism and need the write token.
 Every query, update and JSON-LD upload is measured by :mod:`kg.services.guards` before any
-engine reads it; an update is first run on an empty store in a worker, so that one the
-engine cannot survive kills a worker, never the web process.
+engine reads it; updates on the embedded store run in a query worker too (cut off the
+network unless KG_ALLOW_REMOTE=true), so that one the engine cannot survive kills a worker,
+never the web process, and one the guard let through still cannot fetch a URL.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import Protocol, runtime_checkable
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, RDFS, XSD
 
+from kg.config import Settings
 from kg.namespaces import PREFIXES
 from kg.queries import BindingError, Query, UnknownQueryError, _code_only, term_for
 from kg.services.context import Context
@@ -43,6 +45,7 @@ from kg.store.sandbox import (
     QueryTimeoutError,
     SandboxBusyError,
     SandboxPool,
+    network_isolation,
 )
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
@@ -445,19 +448,39 @@ def _update(
     text = with_using(update, using, using_named)
     runner = query_pool(ctx)
     try:
-        if isinstance(runner, SandboxPool):  # the engine is in this process: try it in a worker
-            runner.check_update(text, ctx.settings.query_timeout, base_iri=request.endpoint_url)
+        if isinstance(runner, SandboxPool):  # the engine would be in this process: not here
+            runner.update(text, UPDATE_TIMEOUT, base_iri=request.endpoint_url)
+        else:
+            ctx.store.update(text, base_iri=request.endpoint_url)
     except QuerySyntaxError as exc:
         raise ProtocolError(400, f"Update syntax error: {syntax_message(str(exc))}") from None
-    except StoreError as exc:
+    except (QueryTimeoutError, SandboxBusyError, QueryCrashedError) as exc:
         raise _sandbox_error(ctx, exc) from None
-    try:
-        ctx.store.update(text, base_iri=request.endpoint_url)
-    except QuerySyntaxError as exc:
-        raise ProtocolError(400, f"Update syntax error: {syntax_message(str(exc))}") from None
     except (StoreError, OSError) as exc:
         raise ProtocolError(400, f"The update failed: {exc}") from None
     return ProtocolResponse(204)
+
+
+UPDATE_TIMEOUT = 600
+"""Seconds an update (with the write token) may run in its worker before it is stopped."""
+
+
+def query_isolation(settings: Settings) -> bool:
+    """Whether public queries and updates run where nothing can be fetched: in query
+    workers cut off the network. False with KG_ALLOW_REMOTE=true, when the kernel refuses
+    the workers a network namespace, and for a remote store (its engine is its own)."""
+    return not settings.remote_store and not settings.allow_remote and network_isolation()
+
+
+def isolation_warning(settings: Settings) -> str | None:
+    """What to tell whoever starts the service when its workers cannot be isolated."""
+    if settings.remote_store or settings.allow_remote or network_isolation():
+        return None
+    return (
+        "kg: WARNING: the kernel refuses query workers a network namespace, so queries and "
+        "updates here are not cut off the network; only the query guard stops SERVICE and "
+        "LOAD (/health reports query_isolation: false)"
+    )
 
 
 _UPDATE_WORDS = re.compile(r"(?<![:\w?$])(WITH|USING|WHERE|DELETE|INSERT)\b", re.IGNORECASE)

@@ -16,8 +16,10 @@ query with it: the caller gets QueryCrashedError, the pool starts a new worker.
 
 Workers cannot fetch anything: each moves itself into a network namespace of its own (no
 interfaces but a loopback that is down) before it opens the store, where the kernel
-allows that (root, or unprivileged user namespaces); the service refuses SERVICE and LOAD
-before a query gets here in any case (kg.services.guards).
+allows that (root, or unprivileged user namespaces; ``network_isolation()`` tells). Updates
+run in a worker too (UpdateJob: the worker writes the new snapshot and publishes it), so
+that neither SERVICE nor LOAD in an update can fetch anything either. The service refuses
+SERVICE and LOAD before a query or update gets here in any case (kg.services.guards).
 
 Messages on the worker's stdin and stdout are pickles with an 8-byte length prefix;
 both ends are this module, started by this module, so pickle is safe here.
@@ -27,6 +29,7 @@ from __future__ import annotations
 
 import atexit
 import ctypes
+import functools
 import os
 import pickle
 import resource
@@ -75,8 +78,8 @@ class QueryJob:
 
 
 @dataclass(frozen=True)
-class UpdateCheck:
-    """Run an update on an empty in-memory store: does the engine parse it without dying?"""
+class UpdateJob:
+    """Apply an update to the store (a new snapshot, published when the update succeeds)."""
 
     update: str
     base_iri: str | None = None
@@ -106,7 +109,7 @@ class _Worker:
         self.stdin: IO[bytes] = self.process.stdin
         self.fd = self.process.stdout.fileno()
 
-    def ask(self, job: QueryJob | UpdateCheck, deadline: float) -> Any:
+    def ask(self, job: QueryJob | UpdateJob, deadline: float) -> Any:
         """Send a job and wait for its answer until ``deadline`` (time.monotonic)."""
         _write_message(self.stdin, job)
         size = int.from_bytes(self._read(_HEADER, deadline), "big")
@@ -194,12 +197,14 @@ class SandboxPool:
         assert isinstance(payload, SerializedResults)
         return payload
 
-    def check_update(self, update: str, timeout: float, *, base_iri: str | None = None) -> None:
-        """Parse and run ``update`` on an empty in-memory store in a worker, so that an
-        update that crashes the engine crashes a worker, not the caller; raises as run()."""
-        self._ask(UpdateCheck(update, base_iri), timeout)
+    def update(self, update: str, timeout: float, *, base_iri: str | None = None) -> None:
+        """Apply ``update`` to the store in a worker: an update that crashes the engine
+        crashes a worker, not the caller, and one that would fetch a URL finds no network
+        (when the pool isolates). Raises as run(); a worker killed at the deadline leaves
+        the store as it was (its snapshot is never published)."""
+        self._ask(UpdateJob(update, base_iri), timeout)
 
-    def _ask(self, job: QueryJob | UpdateCheck, timeout: float) -> object:
+    def _ask(self, job: QueryJob | UpdateJob, timeout: float) -> object:
         deadline = time.monotonic() + timeout
         worker = self._acquire(deadline)
         try:
@@ -357,6 +362,17 @@ def _isolate_network() -> bool:
     return True
 
 
+@functools.cache
+def network_isolation() -> bool:
+    """Whether query workers here can cut themselves off the network (asked once, of a
+    short-lived process: the kernel may refuse network namespaces)."""
+    probe = [sys.executable, "-m", "kg.store.sandbox", "--probe-isolation"]
+    try:
+        return subprocess.run(probe, capture_output=True, timeout=60).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
 def _limit_memory() -> None:
     """Cap the worker's address space: a runaway query fails here instead of swapping."""
     try:
@@ -372,8 +388,6 @@ def _serve(store_path: str, *, isolate: bool) -> None:
         print("kg.store.sandbox: no network namespace for this worker", file=sys.stderr)
     _limit_memory()
 
-    import pyoxigraph
-
     from kg.store.embedded import EmbeddedStore
 
     output = os.fdopen(os.dup(1), "wb")
@@ -385,11 +399,11 @@ def _serve(store_path: str, *, isolate: bool) -> None:
         if len(header) < _HEADER:
             return
         job = pickle.loads(source.read(int.from_bytes(header, "big")))
-        assert isinstance(job, QueryJob | UpdateCheck)
+        assert isinstance(job, QueryJob | UpdateJob)
         answer: tuple[str, object]
         try:
-            if isinstance(job, UpdateCheck):
-                pyoxigraph.Store().update(job.update, base_iri=job.base_iri)
+            if isinstance(job, UpdateJob):
+                store.update(job.update, base_iri=job.base_iri)
                 _write_message(output, ("ok", None))
                 continue
             answer = (
@@ -416,4 +430,6 @@ if __name__ == "__main__":
     # Run the imported module's _serve, so pickled jobs name the same classes.
     from kg.store import sandbox
 
+    if sys.argv[1:] == ["--probe-isolation"]:
+        sys.exit(0 if sandbox._isolate_network() else 1)
     sandbox._serve(sys.argv[1], isolate="--isolate-network" in sys.argv[2:])

@@ -30,6 +30,7 @@ from kg.services.citations import method_citation, to_bibtex, to_csl_json
 from kg.services.compare import CompareError, UnknownMethodsError, check_ids, compare
 from kg.services.compare_export import comparison_csv, comparison_markdown
 from kg.services.depth import method_depth
+from kg.services.sparql import query_isolation
 from kg.web import search as search_views
 from kg.web.context import services
 from kg.web.i18n import ui_language
@@ -114,7 +115,13 @@ def search_json() -> BaseResponse:
 
 @blueprint.get("/health")
 def health() -> dict[str, object]:
-    return {"status": "ok", "store_version": services().store.version()}
+    ctx = services()
+    return {
+        "status": "ok",
+        "store_version": ctx.store.version(),
+        # False: SERVICE and LOAD are stopped by the query guard alone (see kg serve's log).
+        "query_isolation": query_isolation(ctx.settings),
+    }
 
 
 def _compare_url(ids: list[str], **extra: Any) -> str:

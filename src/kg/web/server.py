@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
 from kg.config import Settings
-from kg.services.sparql import start_query_workers
+from kg.services.sparql import isolation_warning, start_query_workers
 from kg.web import CONTEXT_KEY, create_app
 
 
@@ -67,6 +68,9 @@ def url_of(settings: Settings) -> str:
 
 def serve(settings: Settings, *, debug: bool = False) -> None:
     print(f"Serving the catalogue at {url_of(settings)}  (Ctrl-C stops)", flush=True)
+    warning = isolation_warning(settings)
+    if warning:
+        print(warning, file=sys.stderr, flush=True)
     if debug:
         create_app(settings).run(host=settings.host, port=settings.port, debug=True)
     else:
