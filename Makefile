@@ -9,7 +9,7 @@ export KG_STORE
 
 STAMP := $(VENV)/.installed
 STORE_STAMP := $(KG_STORE).loaded
-CATALOGUE := ontology/kg.ttl $(wildcard data/*.ttl)
+CATALOGUE := ontology/kg.ttl ontology/shapes.ttl $(wildcard data/*.ttl data/external/*)
 
 .PHONY: install system run test lint typecheck unit store dist bench bench-remote clean
 
