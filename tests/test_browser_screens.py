@@ -67,6 +67,12 @@ def screens_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield served.url
 
 
+def listen(page: Any, errors: list[str]) -> None:
+    """Collect the page's console errors and uncaught exceptions into ``errors``."""
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+
+
 def _visit(page: Any, url: str, errors: list[str]) -> None:
     errors.clear()
     page.goto(url, wait_until="load")
@@ -85,8 +91,7 @@ def test_every_page_fits_the_screen_without_console_errors(
     for device, (width, height) in WIDTHS.items():
         page = browser.new_page(viewport={"width": width, "height": height})
         errors: list[str] = []
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: errors.append(str(e)))
+        listen(page, errors)
         for name, path in PAGES.items():
             separator = "&" if "?" in path else "?"
             _visit(page, f"{screens_server}{path}{separator}lang={lang}", errors)

@@ -46,14 +46,18 @@ def used_messages() -> set[str]:
     methods = [("**.py", "python"), ("**/templates/**.html", "jinja2.ext:babel_extract")]
     found = {msgid(m) for _, _, m, _, _ in extract_from_dir(str(WEB), methods)}
     queries = [("*.rq", extract_query_headers)]
-    found |= {msgid(m) for _, _, m, _, _ in extract_from_dir(str(PROJECT_ROOT / "queries"), queries)}
+    found |= {
+        msgid(m) for _, _, m, _, _ in extract_from_dir(str(PROJECT_ROOT / "queries"), queries)
+    }
     return found
 
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_the_catalogue_has_no_empty_or_fuzzy_entry(lang: str) -> None:
     entries = [m for m in catalogue(lang) if m.id]
-    assert [m.id for m in entries if not m.string or (isinstance(m.string, tuple) and not all(m.string))] == []
+    assert [
+        m.id for m in entries if not m.string or (isinstance(m.string, tuple) and not all(m.string))
+    ] == []
     assert [m.id for m in entries if m.fuzzy] == []
 
 
@@ -66,8 +70,9 @@ def test_every_used_message_and_query_text_is_translated(lang: str) -> None:
 
 
 def test_query_texts_are_extracted_from_the_headers() -> None:
-    texts = {msgid(m) for _, _, m, _, _ in
-             extract_from_dir(str(PROJECT_ROOT / "queries"), [("*.rq", extract_query_headers)])}  # fmt: skip
+    methods = [("*.rq", extract_query_headers)]
+    found = extract_from_dir(str(PROJECT_ROOT / "queries"), methods)
+    texts = {msgid(m) for _, _, m, _, _ in found}
     assert "the methods to show" in texts  # a parameter hint of method-rows.rq
     assert any(t.startswith("Every displayed property value") for t in texts)
 
@@ -111,7 +116,9 @@ class VisibleText(HTMLParser):
         if tag in self.VOID:
             return
         lang = values.get("lang")
-        foreign = tag in self.SKIP or (lang is not None and tag != "html" and lang != self.page_lang)
+        foreign = tag in self.SKIP or (
+            lang is not None and tag != "html" and lang != self.page_lang
+        )
         self.stack.append(foreign or (bool(self.stack) and self.stack[-1]))
 
     def handle_endtag(self, tag: str) -> None:

@@ -67,19 +67,16 @@ def value_provenance(ctx: Context, methods: Sequence[str]) -> MethodProvenance:
         graph = str(row["graph"])
         if graph not in graphs:
             is_curated = graph in curated
-
-            def text(name: str) -> str | None:
-                node = row.get(name)
-                return str(node) if node is not None else None
-
+            recorded = {k: str(row[k]) for k in ("title", "licence", "credit", "file", "imported")
+                        if row.get(k) is not None}  # fmt: skip
             graphs[graph] = GraphSource(
                 iri=graph,
                 name=graph.removeprefix(prefix),
-                title=text("title"),
-                licence=text("licence") or (CC_BY if is_curated else None),
-                credit=text("credit"),
-                file=text("file"),
-                imported=text("imported"),
+                title=recorded.get("title"),
+                licence=recorded.get("licence") or (CC_BY if is_curated else None),
+                credit=recorded.get("credit"),
+                file=recorded.get("file"),
+                imported=recorded.get("imported"),
                 curated=is_curated,
             )
         method, prop = str(row["method"]), str(row["property"])

@@ -56,7 +56,9 @@ def default_messages() -> dict[int, str]:
     return {
         400: _("The request cannot be answered as it is."),
         403: _("This address is not open to you."),
-        404: _("There is nothing at this address. Search the catalogue, or start from the home page."),
+        404: _(
+            "There is nothing at this address. Search the catalogue, or start from the home page."
+        ),
         405: _("This address does not answer that kind of request."),
         406: _("This address cannot answer in any of the formats you accept."),
         408: _("The request took too long to arrive."),

@@ -271,12 +271,14 @@ def compare_problem(ids: list[str], *, minimum: int = MIN_METHODS) -> str:
     unique = list(dict.fromkeys(ids))
     bad = [i for i in unique if not METHOD_ID_RE.match(i)]
     if bad:
-        return _("Not a method id: %(id)s", id=repr(bad[0][:80]))
-    return _(
-        "Choose between %(minimum)d and %(maximum)d different methods (got %(num)d).",
-        minimum=minimum,
-        maximum=MAX_METHODS,
-        num=len(unique),
+        return str(_("Not a method id: %(id)s", id=repr(bad[0][:80])))
+    return str(
+        _(
+            "Choose between %(minimum)d and %(maximum)d different methods (got %(num)d).",
+            minimum=minimum,
+            maximum=MAX_METHODS,
+            num=len(unique),
+        )
     )
 
 
