@@ -1,6 +1,6 @@
-// Small comforts for every page; everything works without them.
-// A menu opened from the header (<details class="menu">) closes on Escape or a click
-// elsewhere, as a menu is expected to.
+// Small comforts for the pages that load scripts anyway (method, comparison); everything
+// works without them. The header's menu and the provenance markers (<details>) close on
+// Escape or a click elsewhere, as a menu is expected to.
 (function () {
   "use strict";
   function closeMenus(except) {
