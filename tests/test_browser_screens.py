@@ -1,6 +1,6 @@
 """Every page kind in headless Chromium, in English, Thai and Japanese, on a desktop (1280
 px) and a phone (390 px): the document never scrolls sideways, the console stays free of
-errors, and a screenshot of each is kept under ``test-artifacts/browser/screens/``.
+errors, and a screenshot of each is kept under ``test-artifacts/screens/``.
 
 The service runs on the curated catalogue, the issue 15 fixture (AI systems, data sets,
 organisations, venues) and a Papers with Code import of two methods (GELU, Adam: a licensed
@@ -16,12 +16,12 @@ from typing import Any
 import pytest
 
 from kg.config import PROJECT_ROOT
-from tests.browser import ARTIFACTS, browser  # noqa: F401 - fixtures
+from tests.browser import ARTIFACTS, in_browser
 from tests.served import KG, kg_env, serve
 
 pytestmark = pytest.mark.browser
 
-SCREENS = ARTIFACTS / "screens"
+SCREENS = ARTIFACTS.parent / "screens"  # beside browser/, which its session fixture empties
 FIXTURES = [PROJECT_ROOT / "data", PROJECT_ROOT / "tests" / "data" / "issue15"]
 PWC_SAMPLE = PROJECT_ROOT / "tests" / "data" / "front" / "pwc-two-methods.json"
 EIGHT = ["transfer-learning-with-diffusion-models", "fine-tuned-diffusion-model", "ddpm", "lora",
@@ -81,17 +81,19 @@ def _visit(page: Any, url: str, errors: list[str]) -> None:
 
 
 @pytest.mark.parametrize("lang", ["en", "th", "ja"])
-def test_every_page_fits_the_screen_without_console_errors(
-    browser: Any,  # noqa: F811
-    screens_server: str,
-    lang: str,
-) -> None:
+def test_every_page_fits_the_screen_without_console_errors(screens_server: str, lang: str) -> None:
     SCREENS.mkdir(parents=True, exist_ok=True)
     problems: list[str] = []
+    in_browser(lambda page: _every_page(page, screens_server, lang, problems))
+    assert not problems, "\n".join(problems)
+
+
+def _every_page(page: Any, screens_server: str, lang: str, problems: list[str]) -> None:
+    """One browser page, resized for each device, visits every page kind."""
+    errors: list[str] = []
+    listen(page, errors)
     for device, (width, height) in WIDTHS.items():
-        page = browser.new_page(viewport={"width": width, "height": height})
-        errors: list[str] = []
-        listen(page, errors)
+        page.set_viewport_size({"width": width, "height": height})
         for name, path in PAGES.items():
             separator = "&" if "?" in path else "?"
             _visit(page, f"{screens_server}{path}{separator}lang={lang}", errors)
@@ -105,15 +107,13 @@ def test_every_page_fits_the_screen_without_console_errors(
             if real:
                 problems.append(f"{name} {device}: console errors {real}")
             page.screenshot(path=str(SCREENS / f"{name}-{lang}-{device}.png"))
-        page.close()
-    assert not problems, "\n".join(problems)
 
 
-def test_the_comparison_prints_on_a4_landscape_without_navigation(
-    browser: Any,  # noqa: F811
-    screens_server: str,
-) -> None:
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
+def test_the_comparison_prints_on_a4_landscape_without_navigation(screens_server: str) -> None:
+    in_browser(lambda page: _prints(page, screens_server))
+
+
+def _prints(page: Any, screens_server: str) -> None:
     page.goto(f"{screens_server}compare?m=ddpm&m=lora&m=dreambooth&lang=ja")
     page.emulate_media(media="print")
     assert page.locator("header.site nav.site-nav").is_hidden()
@@ -124,11 +124,15 @@ def test_the_comparison_prints_on_a4_landscape_without_navigation(
     assert pdf.startswith(b"%PDF")
     # A4 landscape: 842 x 595 points (the page's own size, from the print stylesheet)
     assert b"/MediaBox [0 0 841.91998 595.91998]" in pdf or b"841.9" in pdf
-    page.close()
 
 
-def test_dark_mode_and_keyboard(browser: Any, screens_server: str) -> None:  # noqa: F811
-    page = browser.new_page(viewport={"width": 390, "height": 844}, color_scheme="dark")
+def test_dark_mode_and_keyboard(screens_server: str) -> None:
+    in_browser(lambda page: _dark_and_keyboard(page, screens_server))
+
+
+def _dark_and_keyboard(page: Any, screens_server: str) -> None:
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.emulate_media(color_scheme="dark")
     page.goto(f"{screens_server}methods/gelu?lang=th")
     background = page.evaluate("getComputedStyle(document.body).backgroundColor")
     assert background != "rgb(255, 255, 255)"
@@ -144,11 +148,13 @@ def test_dark_mode_and_keyboard(browser: Any, screens_server: str) -> None:  # n
     assert page.locator("details.prov").first.get_attribute("open") is not None
     assert page.locator("details.prov ul.prov-list").first.is_visible()
     page.screenshot(path=str(SCREENS / "method-pwc-th-dark-provenance.png"), full_page=True)
-    page.close()
 
 
-def test_query_editor_results_link_to_local_pages(browser: Any, screens_server: str) -> None:  # noqa: F811
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
+def test_query_editor_results_link_to_local_pages(screens_server: str) -> None:
+    in_browser(lambda page: _editor_links(page, screens_server))
+
+
+def _editor_links(page: Any, screens_server: str) -> None:
     page.goto(f"{screens_server}query?name=most-used-methods")
     page.wait_for_selector(".yasqe .CodeMirror", timeout=15000)
     page.locator(".yasqe_queryButton").click()
@@ -158,4 +164,3 @@ def test_query_editor_results_link_to_local_pages(browser: Any, screens_server: 
     assert "/methods/dropout" in ours
     assert not [h for h in hrefs if h.startswith("https://w3id.org/")]
     page.screenshot(path=str(SCREENS / "query-editor-results.png"))
-    page.close()
