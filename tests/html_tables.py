@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from html.parser import HTMLParser
 
+from kg.services.compare_export import LINK_TEXT
 from tests.seed_tables import SeedTable
 
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
 
 
 class _CompareTableParser(HTMLParser):
-    """Header labels, and per row: label, ≠ mark, cell texts (links as their text)."""
+    """Header labels, and per row: label, ≠ mark, cell texts (links as their text).
+
+    A source's hyperlink (``a.source-link``, labelled in the UI language) is read as the
+    seed exports write a hyperlink: ``link ↗`` or ``DOI ↗`` (``compare_export.LINK_TEXT``)."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -38,6 +42,10 @@ class _CompareTableParser(HTMLParser):
         if tag == "thead":
             self.in_head = True
         if self.skip_depth or "visually-hidden" in classes or tag in ("form", "ul"):
+            self.skip_depth += 1
+            return
+        if tag == "a" and "source-link" in classes and self.cell is not None:
+            self.cell.append(LINK_TEXT[dict(attrs).get("data-kind") or "link"])
             self.skip_depth += 1
             return
         if tag in ("th", "td"):

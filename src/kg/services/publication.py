@@ -246,6 +246,7 @@ class OntologyTerm:
     label_lang: str | None
     labels: tuple[tuple[str, str], ...]
     comment: str | None
+    comment_lang: str | None
     characteristics: tuple[str, ...]
     parents: tuple[TermLink, ...]
     domain: tuple[TermLink, ...]
@@ -344,6 +345,7 @@ def ontology_doc(ctx: Context, *, lang: str) -> OntologyDoc:
                         sorted((lit.language or "", str(lit)) for lit in literals(term, RDFS.label))
                     ),
                     comment=str(comment) if comment is not None else None,
+                    comment_lang=comment.language if comment is not None else None,
                     characteristics=tuple(
                         sorted(CHARACTERISTICS[t] for t in types if t in CHARACTERISTICS)
                     ),  # fmt: skip

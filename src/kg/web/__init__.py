@@ -18,11 +18,22 @@ def create_app(settings: Settings | None = None, *, context: Context | None = No
     app.extensions[CONTEXT_KEY] = context or Context.from_settings(settings)
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
-    from kg.web import errors, i18n, linked_data, pages, resources, search, security, sparql
+    from kg.web import (
+        errors,
+        i18n,
+        linked_data,
+        navigation,
+        pages,
+        resources,
+        search,
+        security,
+        sparql,
+    )
 
     security.init_app(app, settings)
     app.jinja_env.tests["http_link"] = security.is_http_link
     i18n.init_app(app)
+    navigation.init_app(app)
     errors.init_app(app)
     app.register_blueprint(pages.blueprint)
     app.register_blueprint(search.blueprint)

@@ -329,6 +329,7 @@ def ontology(suffix: str | None = None) -> BaseResponse:
         "ontology.html",
         doc=doc,
         alternates=_alternates("/ontology"),
+        ontology_graph=ctx.graph_iri("ontology"),
         section_titles={
             "class": _("Classes"),
             "object": _("Object properties"),

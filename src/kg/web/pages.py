@@ -27,10 +27,19 @@ from kg.services.catalogue import (
     methods_per_decade,
 )
 from kg.services.citations import method_citation, to_bibtex, to_csl_json
-from kg.services.compare import CompareError, UnknownMethodsError, check_ids, compare
+from kg.services.compare import (
+    MAX_METHODS,
+    METHOD_ID_RE,
+    MIN_METHODS,
+    CompareError,
+    UnknownMethodsError,
+    check_ids,
+    compare,
+)
 from kg.services.compare_export import comparison_csv, comparison_markdown
 from kg.services.depth import method_depth
 from kg.services.sparql import query_isolation
+from kg.services.provenance import value_provenance
 from kg.web import search as search_views
 from kg.web.context import services
 from kg.web.i18n import ui_language
@@ -143,6 +152,7 @@ def compare_page() -> str | BaseResponse:
     return render_template(
         "compare.html",
         comparison=comparison,
+        sources=value_provenance(ctx, [m.iri for m in comparison.methods]),
         only_differing=only_differing,
         remove_urls=[
             _compare_url([i for i in comparison_ids(comparison) if i != m.id])
@@ -154,7 +164,7 @@ def compare_page() -> str | BaseResponse:
         ),
         download_urls={
             fmt: url_for("pages.compare_download", fmt=fmt, m=comparison_ids(comparison), lang=lang)
-            for fmt in DOWNLOADS
+            for fmt in (*DOWNLOADS, "nt", "rdf")
         },  # fmt: skip
         query_url=url_for(
             "sparql.query_editor",
@@ -200,8 +210,8 @@ def _comparison_or_error(ids: list[str], lang: str) -> Any:
     ctx = services()
     try:
         return compare(ctx, ids, lang=lang)
-    except CompareError as exc:
-        abort(400, description=str(exc))
+    except CompareError:
+        abort(400, description=compare_problem(ids))
     except UnknownMethodsError as exc:
         suggestions = [
             m for i in exc.ids for m in find_methods(ctx, i.replace("-", " "), lang=lang)
@@ -220,16 +230,20 @@ def method_page(method_id: str) -> str:
     try:
         check_ids([method_id], minimum=1)
         described = compare(ctx, [method_id], lang=lang, minimum=1, all_rows=True)
-    except CompareError as exc:
-        abort(400, description=str(exc))
+    except CompareError:
+        abort(400, description=compare_problem([method_id], minimum=1))
     except UnknownMethodsError:
         suggestions = find_methods(ctx, method_id.replace("-", " "), lang=lang)
         abort(Response(render_template("not_found.html", ids=[method_id],
                                        suggestions=suggestions), status=404))  # fmt: skip
     method = described.methods[0]
+    sources = value_provenance(ctx, [method.iri])
     return render_template(
         "method.html",
         method=method,
+        sources=sources,
+        graphs=sources.graphs.get(method.iri, ()),
+        rdf_path=f"/method/{method.id}",
         rows=described.rows,
         has_math=described.has_math,
         depth=method_depth(ctx, method.iri, lang=lang),
@@ -243,8 +257,8 @@ def method_citation_download(method_id: str, fmt: str) -> Response:
     ctx = services()
     try:
         check_ids([method_id], minimum=1)
-    except CompareError as exc:
-        abort(400, description=str(exc))
+    except CompareError:
+        abort(400, description=compare_problem([method_id], minimum=1))
     citation = method_citation(ctx, ctx.method_iri(method_id))
     if citation is None:
         abort(404, description=_("This method has no recorded source."))
@@ -256,6 +270,22 @@ def method_citation_download(method_id: str, fmt: str) -> Response:
         body,
         mimetype=mimetype,
         headers={"Content-Disposition": f'attachment; filename="{method_id}.{fmt}"'},
+    )
+
+
+def compare_problem(ids: list[str], *, minimum: int = MIN_METHODS) -> str:
+    """Why ``check_ids`` refuses ``ids``, in the UI language."""
+    unique = list(dict.fromkeys(ids))
+    bad = [i for i in unique if not METHOD_ID_RE.match(i)]
+    if bad:
+        return str(_("Not a method id: %(id)s", id=repr(bad[0][:80])))
+    return str(
+        _(
+            "Choose between %(minimum)d and %(maximum)d different methods (got %(num)d).",
+            minimum=minimum,
+            maximum=MAX_METHODS,
+            num=len(unique),
+        )
     )
 
 

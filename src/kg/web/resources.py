@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import gettext as _
 
-from kg.services.depth import resource_page
+from kg.services.depth import PAGE_KINDS, resource_page
+from kg.services.listings import list_resources
+from kg.services.search import MAX_PAGE, SearchInputError, parse_page
 from kg.web.context import services
 from kg.web.i18n import ui_language
 
@@ -24,6 +26,14 @@ ENDPOINTS = {
     "venue": "resources.venue_page",
 }
 """The view of each path kind's HTML page (``kg.web.linked_data`` redirects to it)."""
+
+KINDS_BY_PATH = {
+    "systems": "system",
+    "datasets": "dataset",
+    "organizations": "organization",
+    "venues": "venue",
+}
+"""The listing page of each kind (``/systems`` …), paged by label."""
 
 _SLUG_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_~-]{0,199}\Z")
 
@@ -68,3 +78,37 @@ def organization_page(slug: str) -> str:
 @blueprint.get("/venues/<slug>")
 def venue_page(slug: str) -> str:
     return _page("venue", slug, "venue.html")
+
+
+def listing_titles() -> dict[str, str]:
+    return {
+        "system": _("AI systems"),
+        "dataset": _("Datasets"),
+        "organization": _("Organisations"),
+        "venue": _("Venues"),
+    }
+
+
+@blueprint.get("/<any(systems, datasets, organizations, venues):path>")
+def listing(path: str) -> str:
+    """Every AI system, data set, organisation or venue, by label, 50 a page."""
+    kind = KINDS_BY_PATH[path]
+    try:
+        page = parse_page(request.args.get("page"))
+    except SearchInputError:
+        abort(400, description=_("The page is a number from 1 to %(num)d.", num=MAX_PAGE))
+    ctx = services()
+    found = list_resources(ctx, kind, lang=ui_language(), page=page)
+
+    def page_url(number: int) -> str:
+        return url_for("resources.listing", path=path, page=number)
+
+    return render_template(
+        "listing.html",
+        listing=found,
+        title=listing_titles()[kind],
+        endpoint=ENDPOINTS[kind],
+        kind_class=str(PAGE_KINDS[kind]),
+        previous_url=page_url(found.page - 1) if found.page > 1 else None,
+        next_url=page_url(found.page + 1) if found.page < found.pages else None,
+    )

@@ -31,6 +31,7 @@ from kg.services.search import (
 )
 from kg.web.context import services
 from kg.web.i18n import ui_language
+from kg.web.navigation import rdf_alternates
 
 blueprint = Blueprint("browse", __name__)
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}\Z")
@@ -237,6 +238,8 @@ def concept(path: str, concept_id: str) -> str | BaseResponse:
         path=path,
         kind_titles=_kind_titles()[kind],
         resource_url=url_for("linked_data.resource", kind=kind, name=concept_id),
+        concept_iri=f"{services().settings.base_iri}{kind}/{concept_id}",
+        alternates=rdf_alternates(f"/{kind}/{concept_id}"),
         search_url=url_for("pages.search", field=concept_id)
         if kind == "field"
         else url_for("pages.search", family=concept_id),

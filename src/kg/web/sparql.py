@@ -34,6 +34,7 @@ from kg.services.sparql import (
 )
 from kg.web.conneg import mark_negotiated
 from kg.web.context import services
+from kg.web.navigation import query_text
 
 blueprint = Blueprint("sparql", __name__)
 YASGUI_BUILD = asset_dir("yasgui")
@@ -152,7 +153,7 @@ def query_editor() -> str:
         except ProtocolError as exc:
             abort(exc.status, description=exc.message)
     examples = [
-        {"name": q.name, "summary": q.summary, "text": q.text}
+        {"name": q.name, "summary": query_text(q.summary), "text": q.text}
         for q in ctx.queries
         if q.kind != "update" and q.path.parent.name != "checks"
     ]
@@ -163,6 +164,7 @@ def query_editor() -> str:
         prefixes={**PREFIXES, **data_prefixes(ctx.settings.base_iri)},
         endpoint=url_for("sparql.endpoint", _external=True),
         settings=ctx.settings,
+        base_iri=ctx.settings.base_iri,
     )
 
 

@@ -13,6 +13,35 @@
     "          skos:prefLabel ?label .\n  FILTER(lang(?label) = \"en\")\n}\nLIMIT 20\n";
 
   Yasgui.Yasqe.defaults.value = blank;
+  // Result IRIs open in this tab, and ours (under the base IRI) on this site's own pages:
+  // a local install must not send readers to https://w3id.org/… (YASR has no hook for a
+  // link's address, so the drawn links are rewritten as they appear).
+  var table = Yasgui.Yasr && Yasgui.Yasr.plugins && Yasgui.Yasr.plugins.table;
+  if (table && table.defaults) { table.defaults.openIriInNewWindow = false; }
+  function localPage(iri) {
+    if (iri.indexOf(config.base) !== 0) { return null; }
+    var rest = iri.slice(config.base.length);
+    var slash = rest.indexOf("/");
+    var kind = slash > 0 ? rest.slice(0, slash) : "";
+    var slug = slash > 0 ? rest.slice(slash + 1) : "";
+    if (config.pages[kind] && slug && slug.indexOf("/") < 0 && slug.indexOf("#") < 0) {
+      return "/" + config.pages[kind] + "/" + slug;
+    }
+    return "/" + rest;
+  }
+  function localise(root) {
+    root.querySelectorAll("a[href^='" + config.base + "']").forEach(function (a) {
+      var here = localPage(a.getAttribute("href"));
+      if (here) {
+        a.setAttribute("href", here);
+        a.removeAttribute("target");
+        a.setAttribute("title", a.textContent);
+      }
+    });
+  }
+  new MutationObserver(function () { localise(document.getElementById("yasgui")); })
+    .observe(document.getElementById("yasgui"), { childList: true, subtree: true });
+
   var yasgui = new Yasgui(document.getElementById("yasgui"), {
     requestConfig: { endpoint: config.endpoint, method: "POST" },
     copyEndpointOnNewTab: true,

@@ -1,0 +1,99 @@
+"""Where the values of method and comparison pages come from (``value-provenance.rq``).
+
+Each statement of a method sits in a named graph: a file of the curated catalogue
+(``graph/methods-seed`` …, CC BY 4.0), or an import (``graph/import-<stem>``) whose
+provenance graph (``graph/provenance/import-<stem>``) records its title, licence, credit
+line, the file it was read from and when. The pages show, per cell, which graphs its values
+come from, and per method the licences and credit lines of all of them.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from kg.services.context import Context
+from kg.services.publication import CC_BY, curated_graphs
+
+
+@dataclass(frozen=True)
+class GraphSource:
+    """A named graph that states some values, and what is recorded about it."""
+
+    iri: str
+    name: str
+    """The graph's path under ``graph/`` (``methods-seed``, ``import-pwc``)."""
+    title: str | None
+    licence: str | None
+    credit: str | None
+    file: str | None
+    """The file an import read (its name, from the provenance graph)."""
+    imported: str | None
+    """When the import wrote the graph (``xsd:dateTime``)."""
+    curated: bool
+    """A graph of the curated catalogue (``data/``): CC BY 4.0, credited to the site."""
+
+
+@dataclass(frozen=True)
+class CellSource:
+    graph: GraphSource
+    values: frozenset[str]
+    """The values this graph states (IRIs, or the literals' text)."""
+
+
+@dataclass(frozen=True)
+class MethodProvenance:
+    cells: dict[tuple[str, str], tuple[CellSource, ...]]
+    """(method IRI, property IRI) -> the graphs stating that property's values."""
+    graphs: dict[str, tuple[GraphSource, ...]]
+    """method IRI -> every graph stating something about it (curated first, then by name)."""
+
+    def cell(self, method: str, prop: str) -> tuple[CellSource, ...]:
+        return self.cells.get((method, prop), ())
+
+
+def value_provenance(ctx: Context, methods: Sequence[str]) -> MethodProvenance:
+    """The graphs behind every statement of ``methods`` (at most 100: one binding)."""
+    curated = curated_graphs(ctx)
+    prefix = ctx.graph_iri("")
+    graphs: dict[str, GraphSource] = {}
+    values: dict[tuple[str, str], dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    per_method: dict[str, set[str]] = defaultdict(set)
+    if not methods:
+        return MethodProvenance({}, {})
+    result = ctx.store.select(ctx.queries["value-provenance"].bind(method=list(methods)))
+    for row in result.rows:
+        graph = str(row["graph"])
+        if graph not in graphs:
+            is_curated = graph in curated
+            recorded = {k: str(row[k]) for k in ("title", "licence", "credit", "file", "imported")
+                        if row.get(k) is not None}  # fmt: skip
+            graphs[graph] = GraphSource(
+                iri=graph,
+                name=graph.removeprefix(prefix),
+                title=recorded.get("title"),
+                licence=recorded.get("licence") or (CC_BY if is_curated else None),
+                credit=recorded.get("credit"),
+                file=recorded.get("file"),
+                imported=recorded.get("imported"),
+                curated=is_curated,
+            )
+        method, prop = str(row["method"]), str(row["property"])
+        values[(method, prop)][graph].add(str(row["value"]))
+        per_method[method].add(graph)
+
+    def order(iri: str) -> tuple[bool, str]:
+        return (not graphs[iri].curated, graphs[iri].name)
+
+    cells = {
+        key: tuple(
+            CellSource(graphs[g], frozenset(found)) for g, found in sorted(by_graph.items(),
+                                                                          key=lambda i: order(i[0]))
+        )
+        for key, by_graph in values.items()
+    }  # fmt: skip
+    return MethodProvenance(
+        cells,
+        {m: tuple(graphs[g] for g in sorted(found, key=order)) for m, found in per_method.items()},
+    )
