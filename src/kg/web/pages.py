@@ -38,8 +38,8 @@ from kg.services.compare import (
 )
 from kg.services.compare_export import comparison_csv, comparison_markdown
 from kg.services.depth import method_depth
-from kg.services.sparql import query_isolation
 from kg.services.provenance import value_provenance
+from kg.services.sparql import query_isolation
 from kg.web import search as search_views
 from kg.web.context import services
 from kg.web.i18n import ui_language
