@@ -50,6 +50,11 @@ def _q(text: str) -> str:
     return urllib.parse.quote(text)
 
 
+RESOURCE_RULE = (
+    "/<any(person,source,field,family,scheme,method,system,dataset,organization,venue,domain,"
+    "approach):kind>/<name>"
+)
+
 # rule -> sample requests; the routes expected to negotiate are in NEGOTIATING
 SAMPLES: dict[str, tuple[Sample, ...]] = {
     "/static/<path:filename>": (Sample("/static/kg.css"),),
@@ -71,7 +76,7 @@ SAMPLES: dict[str, tuple[Sample, ...]] = {
     "/api/methods": (Sample("/api/methods?q=diff"),),
     "/<any(fields, families):path>": (Sample("/fields"),),
     "/<any(fields, families):path>/<concept_id>": (Sample("/families/diffusion-models"),),
-    "/<any(person,source,field,family,scheme,method):kind>/<name>": (
+    RESOURCE_RULE: (
         Sample("/method/ddpm"),
         Sample("/person/jonathan-ho"),
         Sample("/source/ho-2020-ddpm"),
@@ -80,7 +85,17 @@ SAMPLES: dict[str, tuple[Sample, ...]] = {
         Sample("/scheme/fields"),
         Sample("/person/ddpm.ttl"),
         Sample("/person/nobody-of-that-name"),
+        Sample("/system/no-such-system"),
+        Sample("/venue/no-such-venue"),
     ),
+    "/<any(systems, datasets, organizations, venues):path>": (
+        Sample("/systems"),
+        Sample("/venues?page=2"),
+    ),
+    "/systems/<slug>": (Sample("/systems/no-such-system"),),
+    "/datasets/<slug>": (Sample("/datasets/no-such-dataset"),),
+    "/organizations/<slug>": (Sample("/organizations/no-such-organization"),),
+    "/venues/<slug>": (Sample("/venues/no-such-venue"),),
     "/.well-known/genid/<name>": (Sample("/.well-known/genid/none"),),
     "/graph/<path:name>": (Sample("/graph/people"), Sample("/graph/people.ttl")),
     "/dumps/catalogue.<suffix>": (Sample("/dumps/catalogue.nt"),),
@@ -125,7 +140,12 @@ SAMPLES: dict[str, tuple[Sample, ...]] = {
 NEGOTIATING = {
     "/compare",
     "/methods/<method_id>",  # its 400 page: HTML or JSON
-    "/<any(person,source,field,family,scheme,method):kind>/<name>",
+    # their 404 pages (the curated catalogue has no systems): HTML or JSON
+    "/systems/<slug>",
+    "/datasets/<slug>",
+    "/organizations/<slug>",
+    "/venues/<slug>",
+    RESOURCE_RULE,
     "/.well-known/genid/<name>",
     "/graph/<path:name>",
     "/dataset",
