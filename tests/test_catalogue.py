@@ -83,6 +83,11 @@ EXPECTATIONS = {
         {r["distance"] for r in rows} == {"1", "2"}
         and f"{BASE}method/ddim" in {r["neighbour"] for r in rows if r["distance"] == "1"}
     ),
+    "method-links": lambda rows: (
+        {r["link"] for r in rows} <= {"related", "broader"}
+        and f"{BASE}method/ddim" in {r["from"] for r in rows} | {r["to"] for r in rows}
+        and all("fromLabel" in r and "toLabel" in r for r in rows)
+    ),
     "related-network": lambda rows: any(
         r["p"].endswith("#relatedMethod") and r["s"] == f"{BASE}method/ddpm" for r in rows
     ),

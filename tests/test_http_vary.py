@@ -68,6 +68,7 @@ SAMPLES: dict[str, tuple[Sample, ...]] = {
     ),
     "/methods/<method_id>/citation.<fmt>": (Sample("/methods/ddpm/citation.bib"),),
     "/assets/katex/<path:filename>": (Sample("/assets/katex/katex.min.css"),),
+    "/assets/cytoscape/<path:filename>": (Sample("/assets/cytoscape/cytoscape.min.js"),),
     "/api/methods": (Sample("/api/methods?q=diff"),),
     "/<any(fields, families):path>": (Sample("/fields"),),
     "/<any(fields, families):path>/<concept_id>": (Sample("/families/diffusion-models"),),

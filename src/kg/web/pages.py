@@ -38,6 +38,7 @@ from kg.services.compare import (
 )
 from kg.services.compare_export import comparison_csv, comparison_markdown
 from kg.services.depth import method_depth
+from kg.services.pictures import completeness, method_graph, timeline
 from kg.services.provenance import value_provenance
 from kg.services.sparql import query_isolation
 from kg.web import search as search_views
@@ -47,6 +48,7 @@ from kg.web.i18n import ui_language
 blueprint = Blueprint("pages", __name__)
 
 KATEX_BUILD = asset_dir("katex")
+CYTOSCAPE_BUILD = asset_dir("cytoscape")
 DOWNLOADS = {"csv": "text/csv", "md": "text/markdown", "ttl": "text/turtle",
              "jsonld": "application/ld+json"}  # fmt: skip
 
@@ -153,6 +155,9 @@ def compare_page() -> str | BaseResponse:
         "compare.html",
         comparison=comparison,
         sources=value_provenance(ctx, [m.iri for m in comparison.methods]),
+        graph=method_graph(ctx, [m.iri for m in comparison.methods], lang=lang),
+        timeline=timeline(comparison),
+        completeness=completeness(comparison),
         only_differing=only_differing,
         remove_urls=[
             _compare_url([i for i in comparison_ids(comparison) if i != m.id])
@@ -247,6 +252,7 @@ def method_page(method_id: str) -> str:
         rows=described.rows,
         has_math=described.has_math,
         depth=method_depth(ctx, method.iri, lang=lang),
+        graph=method_graph(ctx, [method.iri], lang=lang),
     )
 
 
@@ -296,6 +302,14 @@ def katex_asset(filename: str) -> Response:
     if not KATEX_BUILD.is_dir():
         abort(503, description="KaTeX is not installed: run `npm ci` (or `make install`).")
     return send_from_directory(KATEX_BUILD, filename, max_age=3600)
+
+
+@blueprint.get("/assets/cytoscape/<path:filename>")
+def cytoscape_asset(filename: str) -> Response:
+    """Cytoscape.js's build, from npm: static/graph.js draws the links between methods."""
+    if not CYTOSCAPE_BUILD.is_dir():
+        abort(503, description="Cytoscape.js is not installed: run `npm ci` (or `make install`).")
+    return send_from_directory(CYTOSCAPE_BUILD, filename, max_age=3600)
 
 
 @blueprint.get("/api/methods")
