@@ -23,8 +23,8 @@ from kg.services.catalogue import (
     browse_concepts,
     count_methods,
     find_methods,
-    list_methods,
     methods_per_decade,
+    page_methods,
 )
 from kg.services.citations import method_citation, to_bibtex, to_csl_json
 from kg.services.compare import (
@@ -55,34 +55,46 @@ DOWNLOADS = {"csv": "text/csv", "md": "text/markdown", "ttl": "text/turtle",
 
 @blueprint.get("/")
 def home() -> str:
-    """The catalogue, browsable by field, family and decade (each a filter with counts)."""
+    """The catalogue, browsable by field, family and decade (each a filter with counts), one
+    page of 50 at a time by name (keyset paging in the query: ``?after=<key>``)."""
     ctx, lang = services(), ui_language()
     total = count_methods(ctx)
-    if total > ctx.settings.home_list_limit:  # listing and counting them all takes minutes
-        return render_template("home.html", methods=None, total=total, facets=[], chosen={})
-    fields = browse_concepts(ctx, "field", lang=lang)
-    families = browse_concepts(ctx, "family", lang=lang)
-    chosen = {k: request.args.get(k, "") for k in ("field", "family", "decade")}
-    methods = [
-        m
-        for m in list_methods(ctx, lang=lang)
-        if (not chosen["field"] or m.field_iri == f"{ctx.settings.base_iri}field/{chosen['field']}")
-        and (
-            not chosen["family"]
-            or m.family_iri == f"{ctx.settings.base_iri}family/{chosen['family']}"
-        )
-        and (not chosen["decade"] or str(m.decade) == chosen["decade"])
-    ]
-    decades = [(str(d), f"{d}s", n) for d, n in methods_per_decade(ctx)]
-    field_items = [(f.id, f.label, f.methods) for f in fields if f.methods]
-    family_items = [(f.id, f.label, f.methods) for f in families if f.methods]
-    facets = [
-        _facet(_("Fields"), "field", field_items, chosen),
-        _facet(_("Families"), "family", family_items, chosen),
-        _facet(_("Decade of origin"), "decade", decades, chosen),
-    ]
+    chosen = {k: request.args.get(k, "")[:200] for k in ("field", "family", "decade")}
+    decade = chosen["decade"]
+    if decade and not (decade.isdigit() and len(decade) == 4):
+        abort(400, description=_("decade: a year such as 1990"))
+    base = ctx.settings.base_iri
+    page = page_methods(
+        ctx,
+        lang=lang,
+        after=request.args.get("after", "")[:600],
+        field=f"{base}field/{chosen['field']}" if chosen["field"] else "",
+        family=f"{base}family/{chosen['family']}" if chosen["family"] else "",
+        decade=int(decade or 0),
+    )
+    facets = []
+    if total <= ctx.settings.home_list_limit:  # counting per concept over millions takes long
+        fields = browse_concepts(ctx, "field", lang=lang)
+        families = browse_concepts(ctx, "family", lang=lang)
+        decades = [(str(d), f"{d}s", n) for d, n in methods_per_decade(ctx)]
+        facets = [
+            _facet(_("Fields"), "field", [(f.id, f.label, f.methods) for f in fields if f.methods],
+                   chosen),
+            _facet(_("Families"), "family",
+                   [(f.id, f.label, f.methods) for f in families if f.methods], chosen),
+            _facet(_("Decade of origin"), "decade", decades, chosen),
+        ]  # fmt: skip
+    filters = {k: v for k, v in chosen.items() if v}
     return render_template(
-        "home.html", methods=methods, total=len(methods), facets=facets, chosen=chosen
+        "home.html",
+        methods=page.methods,
+        total=total,
+        facets=facets,
+        chosen=chosen,
+        first_url=url_for("pages.home", **filters) if request.args.get("after") else None,
+        next_url=url_for("pages.home", after=page.next_after, **filters)
+        if page.next_after
+        else None,
     )
 
 
