@@ -84,7 +84,7 @@ def home() -> str:
                    [(f.id, f.label, f.methods) for f in families if f.methods], chosen),
             _facet(_("Decade of origin"), "decade", decades, chosen),
         ]  # fmt: skip
-    filters = {k: v for k, v in chosen.items() if v}
+    filters: dict[str, Any] = {k: v for k, v in chosen.items() if v}
     return render_template(
         "home.html",
         methods=page.methods,
