@@ -59,8 +59,9 @@ SAMPLES: dict[str, tuple[Sample, ...]] = {
     "/health": (Sample("/health"),),
     "/compare": (Sample("/compare?m=ddpm&m=lora"), Sample("/compare?m=ddpm&m=no-such-method")),
     "/compare.<fmt>": tuple(
-        Sample(f"/compare.{fmt}?m=ddpm&m=lora") for fmt in ("csv", "md", "ttl", "jsonld")
+        Sample(f"/compare.{fmt}?m=ddpm&m=lora") for fmt in ("csv", "md", "ttl", "jsonld", "json")
     ),
+    "/compare/citations.<fmt>": (Sample("/compare/citations.bib?m=ddpm&m=lora"),),
     "/methods/<method_id>": (
         Sample("/methods/ddpm"),
         Sample("/methods/no-such-method"),

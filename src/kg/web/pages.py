@@ -26,7 +26,14 @@ from kg.services.catalogue import (
     methods_per_decade,
     page_methods,
 )
-from kg.services.citations import method_citation, to_bibtex, to_csl_json
+from kg.services.citations import (
+    method_citation,
+    method_citations,
+    to_bibtex,
+    to_bibtex_entries,
+    to_csl_json,
+    to_csl_json_items,
+)
 from kg.services.compare import (
     MAX_METHODS,
     METHOD_ID_RE,
@@ -36,7 +43,12 @@ from kg.services.compare import (
     check_ids,
     compare,
 )
-from kg.services.compare_export import comparison_csv, comparison_markdown
+from kg.services.compare_export import (
+    comparison_csv,
+    comparison_digest,
+    comparison_json,
+    comparison_markdown,
+)
 from kg.services.depth import method_depth
 from kg.services.pictures import completeness, method_graph, timeline
 from kg.services.provenance import value_provenance
@@ -50,7 +62,8 @@ blueprint = Blueprint("pages", __name__)
 KATEX_BUILD = asset_dir("katex")
 CYTOSCAPE_BUILD = asset_dir("cytoscape")
 DOWNLOADS = {"csv": "text/csv", "md": "text/markdown", "ttl": "text/turtle",
-             "jsonld": "application/ld+json"}  # fmt: skip
+             "jsonld": "application/ld+json", "json": "application/json"}  # fmt: skip
+CITATIONS = {"bib": "application/x-bibtex", "json": "application/vnd.citationstyles.csl+json"}
 
 
 @blueprint.get("/")
@@ -175,7 +188,12 @@ def compare_page() -> str | BaseResponse:
             _compare_url([i for i in comparison_ids(comparison) if i != m.id])
             for m in comparison.methods
         ],
-        permalink=_compare_url(comparison_ids(comparison), lang=lang, _external=True),
+        permalink=_permalink(comparison, lang),
+        cited=_cited_version(comparison),
+        citation_urls={
+            fmt: url_for("pages.compare_citations", fmt=fmt, m=comparison_ids(comparison))
+            for fmt in CITATIONS
+        },
         toggle_url=_compare_url(
             comparison_ids(comparison), **({} if only_differing else {"only": "differing"})
         ),
@@ -202,6 +220,10 @@ def compare_download(fmt: str) -> Response:
     comparison = _comparison_or_error(request.args.getlist("m"), lang)
     if fmt == "csv":
         body = comparison_csv(comparison)
+    elif fmt == "json":
+        body = comparison_json(
+            comparison, version=ctx.store.version(), permalink=_permalink(comparison, lang)
+        )
     elif fmt == "md":
         body = comparison_markdown(
             comparison,
@@ -217,6 +239,53 @@ def compare_download(fmt: str) -> Response:
         mimetype=DOWNLOADS[fmt],
         headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'},
     )
+
+
+@blueprint.get("/compare/citations.<fmt>")
+def compare_citations(fmt: str) -> Response:
+    """BibTeX or CSL-JSON of the original source of every compared method."""
+    if fmt not in CITATIONS:
+        abort(404, description=_("Unknown download format."))
+    ctx = services()
+    comparison = _comparison_or_error(request.args.getlist("m"), ui_language())
+    citations = method_citations(ctx, [m.iri for m in comparison.methods])
+    body = to_bibtex_entries(citations) if fmt == "bib" else to_csl_json_items(citations)
+    name = "comparison-" + "-".join(comparison_ids(comparison))[:120]
+    return Response(
+        body,
+        mimetype=CITATIONS[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'},
+    )
+
+
+@dataclass(frozen=True)
+class CitedVersion:
+    version: str
+    current: str
+    changed: bool
+    """Whether what these methods show differs from what the permalink was made from."""
+
+
+def _permalink(comparison: Any, lang: str) -> str:
+    """The comparison's address naming the data version it shows and a digest of it."""
+    ctx = services()
+    return _compare_url(
+        comparison_ids(comparison),
+        lang=lang,
+        v=ctx.store.version(),
+        d=comparison_digest(comparison),
+        _external=True,
+    )
+
+
+def _cited_version(comparison: Any) -> CitedVersion | None:
+    """For a permalink opened after the data changed: from which version, and whether these
+    methods' data differs now."""
+    version, digest = request.args.get("v", "")[:100], request.args.get("d", "")[:100]
+    current = services().store.version()
+    if not version or version == current:
+        return None
+    return CitedVersion(version, current, bool(digest) and digest != comparison_digest(comparison))
 
 
 def comparison_ids(comparison: Any) -> list[str]:
