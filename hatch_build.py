@@ -2,7 +2,7 @@
 
 - ``ontology/``, ``queries/`` and ``data/`` go into the package as ``kg/_bundle/…`` (the
   settings' defaults look there first: ``kg.config.resource_dir``);
-- the npm packages' built assets the pages load (YASGUI, KaTeX) with their licence files go
+- the npm packages' built assets the pages load (YASGUI, KaTeX, Cytoscape.js) with their licence files go
   into ``kg/_bundle/assets/…`` (``kg.config.asset_dir``); they come from ``node_modules/``
   (``npm ci``), so a checkout must have run it before building;
 - the message catalogues are compiled to ``.mo`` next to their ``.po``.
@@ -32,6 +32,7 @@ ASSETS: dict[str, tuple[str, tuple[str, ...]]] = {
         "node_modules/katex",
         ("package.json", "LICENSE", "dist/katex.min.js", "dist/katex.min.css", "dist/fonts"),
     ),
+    "cytoscape": ("node_modules/cytoscape", ("package.json", "LICENSE", "dist/cytoscape.min.js")),
 }
 TRANSLATIONS = Path("src/kg/web/translations")
 

@@ -45,10 +45,11 @@ def browser() -> Iterator[object]:
         instance.close()
 
 
-def in_browser(test: Callable[[Any], None]) -> None:
+def in_browser(test: Callable[[Any], None], *, bypass_csp: bool = False) -> None:
     """Run ``test(page)`` with a fresh headless Chromium page in a thread of its own
     (Playwright's sync API allows one instance per thread; the session fixture above may
-    hold the main thread's)."""
+    hold the main thread's). ``bypass_csp``: the page may take a script tag the test adds
+    (axe-core in tests/test_accessibility.py)."""
     if not Path(CHROMIUM).exists():
         if os.environ.get("CI") == "true":
             pytest.fail(f"{CHROMIUM} is missing (scripts/install-system-packages.sh installs it)")
@@ -63,7 +64,8 @@ def in_browser(test: Callable[[Any], None]) -> None:
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
                 try:
-                    test(browser.new_page(viewport={"width": 1280, "height": 1000}))
+                    viewport = {"width": 1280, "height": 1000}
+                    test(browser.new_page(viewport=viewport, bypass_csp=bypass_csp))
                 finally:
                     browser.close()
         except BaseException as exc:  # noqa: BLE001 - re-raised in the test's thread

@@ -83,6 +83,15 @@ EXPECTATIONS = {
         {r["distance"] for r in rows} == {"1", "2"}
         and f"{BASE}method/ddim" in {r["neighbour"] for r in rows if r["distance"] == "1"}
     ),
+    "page-methods": lambda rows: (
+        43 <= len({r["method"] for r in rows}) <= 51
+        and [r["key"] for r in rows] == sorted(r["key"] for r in rows)
+    ),
+    "method-links": lambda rows: (
+        {r["link"] for r in rows} <= {"related", "broader"}
+        and f"{BASE}method/ddim" in {r["from"] for r in rows} | {r["to"] for r in rows}
+        and all("fromLabel" in r and "toLabel" in r for r in rows)
+    ),
     "related-network": lambda rows: any(
         r["p"].endswith("#relatedMethod") and r["s"] == f"{BASE}method/ddpm" for r in rows
     ),

@@ -64,8 +64,9 @@ SAMPLES: dict[str, tuple[Sample, ...]] = {
     "/health": (Sample("/health"),),
     "/compare": (Sample("/compare?m=ddpm&m=lora"), Sample("/compare?m=ddpm&m=no-such-method")),
     "/compare.<fmt>": tuple(
-        Sample(f"/compare.{fmt}?m=ddpm&m=lora") for fmt in ("csv", "md", "ttl", "jsonld")
+        Sample(f"/compare.{fmt}?m=ddpm&m=lora") for fmt in ("csv", "md", "ttl", "jsonld", "json")
     ),
+    "/compare/citations.<fmt>": (Sample("/compare/citations.bib?m=ddpm&m=lora"),),
     "/methods/<method_id>": (
         Sample("/methods/ddpm"),
         Sample("/methods/no-such-method"),
@@ -73,6 +74,7 @@ SAMPLES: dict[str, tuple[Sample, ...]] = {
     ),
     "/methods/<method_id>/citation.<fmt>": (Sample("/methods/ddpm/citation.bib"),),
     "/assets/katex/<path:filename>": (Sample("/assets/katex/katex.min.css"),),
+    "/assets/cytoscape/<path:filename>": (Sample("/assets/cytoscape/cytoscape.min.js"),),
     "/api/methods": (Sample("/api/methods?q=diff"),),
     "/<any(fields, families):path>": (Sample("/fields"),),
     "/<any(fields, families):path>/<concept_id>": (Sample("/families/diffusion-models"),),

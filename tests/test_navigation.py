@@ -74,7 +74,7 @@ def test_comparison_offers_rdf_and_the_query(front: FlaskClient) -> None:  # noq
     ("path", "query"),
     [("/systems/dit-xl-2", "resource-facts"), ("/person/jonathan-ho", "describe-resource"),
      ("/fields/deep-learning", "methods-under-concept"), ("/fields", "browse-fields"),
-     ("/dataset", "dataset-graphs"), ("/ontology", "ontology-terms"), ("/", "list-methods")],
+     ("/dataset", "dataset-graphs"), ("/ontology", "ontology-terms"), ("/", "page-methods")],
 )  # fmt: skip
 def test_pages_open_their_query_in_the_editor(
     front: FlaskClient,  # noqa: F811

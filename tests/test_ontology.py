@@ -119,3 +119,12 @@ def test_new_terms_are_not_comparison_rows(ontology: Graph) -> None:
         KG.developer, KG.trainingDataset, KG.baseModel, KG.introducedWith, KG.venue,
     }  # fmt: skip
     assert not rows & new
+
+
+def test_every_english_comment_has_thai_and_japanese_ones(ontology: Graph) -> None:
+    missing = []
+    for term in sorted(declared_terms(ontology)):
+        comments = {lit.language for lit in ontology.objects(term, RDFS.comment)}
+        if "en" in comments and not {"th", "ja"} <= comments:
+            missing.append((term, comments))
+    assert not missing

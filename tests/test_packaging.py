@@ -128,6 +128,8 @@ def test_the_sdist_and_wheel_carry_the_single_sources_and_the_assets(dist: Path)
         "kg/_bundle/assets/yasgui/package.json",
         "kg/_bundle/assets/katex/katex.min.js",
         "kg/_bundle/assets/katex/LICENSE",
+        "kg/_bundle/assets/cytoscape/cytoscape.min.js",
+        "kg/_bundle/assets/cytoscape/LICENSE",
         "kg/web/translations/th/LC_MESSAGES/messages.mo",
         "kg/web/translations/ja/LC_MESSAGES/messages.mo",
         "kg/web/templates/compare.html",
@@ -147,6 +149,7 @@ def test_the_sdist_and_wheel_carry_the_single_sources_and_the_assets(dist: Path)
         "queries/method-rows.rq",
         "node_modules/@zazuko/yasgui/build/yasgui.min.js",
         "node_modules/katex/dist/katex.min.js",
+        "node_modules/cytoscape/dist/cytoscape.min.js",
         "LICENSE",
     } <= members
 

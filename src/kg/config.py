@@ -20,6 +20,7 @@ data/, and the npm packages' built assets (hatch_build.py puts them there)."""
 ASSETS = {
     "yasgui": "node_modules/@zazuko/yasgui/build",
     "katex": "node_modules/katex/dist",
+    "cytoscape": "node_modules/cytoscape/dist",
 }
 """Front-end assets served by the app: name -> where npm installs them in a checkout."""
 

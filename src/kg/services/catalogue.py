@@ -115,3 +115,51 @@ def find_methods(ctx: Context, text: str, *, lang: str, limit: int = 10) -> list
     if not text:
         return []
     return [MethodMatch(hit.id, hit.label) for hit in suggest(ctx, text, lang=lang, limit=limit)]
+
+
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class MethodPage:
+    methods: tuple[MethodSummary, ...]
+    next_after: str | None
+    """The key the next page starts after, or None on the last page."""
+
+
+def page_methods(
+    ctx: Context,
+    *,
+    lang: str,
+    after: str = "",
+    field: str = "",
+    family: str = "",
+    decade: int = 0,
+) -> MethodPage:
+    """Up to ``PAGE_SIZE`` methods by English name after the key ``after``, optionally of one
+    field or family (IRIs) or decade (``page-methods.rq``: the store sorts and cuts)."""
+    query = ctx.queries["page-methods"].bind(
+        after=after, inField=field, inFamily=family, inDecade=decade, lang=lang
+    )
+    methods: dict[str, tuple[str, MethodSummary]] = {}
+    for row in ctx.store.select(query).rows:
+        iri = str(row["method"])
+        if iri in methods:
+            continue
+        methods[iri] = (
+            str(row["key"]),
+            MethodSummary(
+                id=method_id(ctx, iri),
+                iri=iri,
+                label=str(row.get("label", iri)),
+                label_lang=str(row.get("labelLang", "")),
+                field=str(row["fieldLabel"]) if "fieldLabel" in row else None,
+                field_lang=str(row["fieldLabelLang"]) if "fieldLabelLang" in row else None,
+                start_year=_year(row.get("startYear")),
+                field_iri=str(row["field"]) if "field" in row else None,
+            ),
+        )
+    ordered = sorted(methods.values(), key=lambda pair: pair[0])
+    shown = ordered[:PAGE_SIZE]
+    more = len(ordered) > PAGE_SIZE
+    return MethodPage(tuple(m for _, m in shown), shown[-1][0] if more else None)

@@ -85,7 +85,35 @@ def _latex(value: str) -> str:
     return _LATEX_SPECIALS.sub(r"\\\1", value)
 
 
-def to_bibtex(citation: Citation) -> str:
+def method_citations(ctx: Context, method_iris: list[str]) -> list[Citation]:
+    """The original sources of some methods, each once, in the methods' order."""
+    found: dict[str, Citation] = {}
+    for iri in method_iris:
+        citation = method_citation(ctx, iri)
+        if citation is not None:
+            found.setdefault(citation.iri, citation)
+    return list(found.values())
+
+
+def to_bibtex_entries(citations: list[Citation]) -> str:
+    """Several BibTeX entries; a key used twice gets a letter (``ho2020denoisingb``)."""
+    used: dict[str, int] = {}
+    entries = []
+    for citation in citations:
+        key = citation.key
+        used[key] = used.get(key, 0) + 1
+        if used[key] > 1:
+            key += chr(ord("a") + used[key] - 1)
+        entries.append(to_bibtex(citation, key=key).strip())
+    return "\n\n".join(entries) + "\n"
+
+
+def to_csl_json_items(citations: list[Citation]) -> str:
+    items = [json.loads(to_csl_json(c))[0] for c in citations]
+    return json.dumps(items, ensure_ascii=False, indent=2)
+
+
+def to_bibtex(citation: Citation, *, key: str | None = None) -> str:
     venue_field = {"inproceedings": "booktitle", "article": "journal"}.get(citation.kind)
     candidates: list[tuple[str, str | None]] = [
         ("title", citation.title),
@@ -101,7 +129,7 @@ def to_bibtex(citation: Citation) -> str:
         ("archiveprefix", "arXiv" if citation.arxiv else None),
     ]
     fields = [Field(name, _latex(value)) for name, value in candidates if value]
-    entry = Entry(citation.kind, citation.key, fields)
+    entry = Entry(citation.kind, key or citation.key, fields)
     return str(write_string(Library([entry])))
 
 

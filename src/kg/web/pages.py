@@ -23,10 +23,17 @@ from kg.services.catalogue import (
     browse_concepts,
     count_methods,
     find_methods,
-    list_methods,
     methods_per_decade,
+    page_methods,
 )
-from kg.services.citations import method_citation, to_bibtex, to_csl_json
+from kg.services.citations import (
+    method_citation,
+    method_citations,
+    to_bibtex,
+    to_bibtex_entries,
+    to_csl_json,
+    to_csl_json_items,
+)
 from kg.services.compare import (
     MAX_METHODS,
     METHOD_ID_RE,
@@ -36,8 +43,14 @@ from kg.services.compare import (
     check_ids,
     compare,
 )
-from kg.services.compare_export import comparison_csv, comparison_markdown
+from kg.services.compare_export import (
+    comparison_csv,
+    comparison_digest,
+    comparison_json,
+    comparison_markdown,
+)
 from kg.services.depth import method_depth
+from kg.services.pictures import completeness, method_graph, timeline
 from kg.services.provenance import value_provenance
 from kg.services.sparql import query_isolation
 from kg.web import search as search_views
@@ -47,40 +60,54 @@ from kg.web.i18n import ui_language
 blueprint = Blueprint("pages", __name__)
 
 KATEX_BUILD = asset_dir("katex")
+CYTOSCAPE_BUILD = asset_dir("cytoscape")
 DOWNLOADS = {"csv": "text/csv", "md": "text/markdown", "ttl": "text/turtle",
-             "jsonld": "application/ld+json"}  # fmt: skip
+             "jsonld": "application/ld+json", "json": "application/json"}  # fmt: skip
+CITATIONS = {"bib": "application/x-bibtex", "json": "application/vnd.citationstyles.csl+json"}
 
 
 @blueprint.get("/")
 def home() -> str:
-    """The catalogue, browsable by field, family and decade (each a filter with counts)."""
+    """The catalogue, browsable by field, family and decade (each a filter with counts), one
+    page of 50 at a time by name (keyset paging in the query: ``?after=<key>``)."""
     ctx, lang = services(), ui_language()
     total = count_methods(ctx)
-    if total > ctx.settings.home_list_limit:  # listing and counting them all takes minutes
-        return render_template("home.html", methods=None, total=total, facets=[], chosen={})
-    fields = browse_concepts(ctx, "field", lang=lang)
-    families = browse_concepts(ctx, "family", lang=lang)
-    chosen = {k: request.args.get(k, "") for k in ("field", "family", "decade")}
-    methods = [
-        m
-        for m in list_methods(ctx, lang=lang)
-        if (not chosen["field"] or m.field_iri == f"{ctx.settings.base_iri}field/{chosen['field']}")
-        and (
-            not chosen["family"]
-            or m.family_iri == f"{ctx.settings.base_iri}family/{chosen['family']}"
-        )
-        and (not chosen["decade"] or str(m.decade) == chosen["decade"])
-    ]
-    decades = [(str(d), f"{d}s", n) for d, n in methods_per_decade(ctx)]
-    field_items = [(f.id, f.label, f.methods) for f in fields if f.methods]
-    family_items = [(f.id, f.label, f.methods) for f in families if f.methods]
-    facets = [
-        _facet(_("Fields"), "field", field_items, chosen),
-        _facet(_("Families"), "family", family_items, chosen),
-        _facet(_("Decade of origin"), "decade", decades, chosen),
-    ]
+    chosen = {k: request.args.get(k, "")[:200] for k in ("field", "family", "decade")}
+    decade = chosen["decade"]
+    if decade and not (decade.isdigit() and len(decade) == 4):
+        abort(400, description=_("decade: a year such as 1990"))
+    base = ctx.settings.base_iri
+    page = page_methods(
+        ctx,
+        lang=lang,
+        after=request.args.get("after", "")[:600],
+        field=f"{base}field/{chosen['field']}" if chosen["field"] else "",
+        family=f"{base}family/{chosen['family']}" if chosen["family"] else "",
+        decade=int(decade or 0),
+    )
+    facets = []
+    if total <= ctx.settings.home_list_limit:  # counting per concept over millions takes long
+        fields = browse_concepts(ctx, "field", lang=lang)
+        families = browse_concepts(ctx, "family", lang=lang)
+        decades = [(str(d), f"{d}s", n) for d, n in methods_per_decade(ctx)]
+        facets = [
+            _facet(_("Fields"), "field", [(f.id, f.label, f.methods) for f in fields if f.methods],
+                   chosen),
+            _facet(_("Families"), "family",
+                   [(f.id, f.label, f.methods) for f in families if f.methods], chosen),
+            _facet(_("Decade of origin"), "decade", decades, chosen),
+        ]  # fmt: skip
+    filters: dict[str, Any] = {k: v for k, v in chosen.items() if v}
     return render_template(
-        "home.html", methods=methods, total=len(methods), facets=facets, chosen=chosen
+        "home.html",
+        methods=page.methods,
+        total=total,
+        facets=facets,
+        chosen=chosen,
+        first_url=url_for("pages.home", **filters) if request.args.get("after") else None,
+        next_url=url_for("pages.home", after=page.next_after, **filters)
+        if page.next_after
+        else None,
     )
 
 
@@ -153,12 +180,20 @@ def compare_page() -> str | BaseResponse:
         "compare.html",
         comparison=comparison,
         sources=value_provenance(ctx, [m.iri for m in comparison.methods]),
+        graph=method_graph(ctx, [m.iri for m in comparison.methods], lang=lang),
+        timeline=timeline(comparison),
+        completeness=completeness(comparison),
         only_differing=only_differing,
         remove_urls=[
             _compare_url([i for i in comparison_ids(comparison) if i != m.id])
             for m in comparison.methods
         ],
-        permalink=_compare_url(comparison_ids(comparison), lang=lang, _external=True),
+        permalink=_permalink(comparison, lang),
+        cited=_cited_version(comparison),
+        citation_urls={
+            fmt: url_for("pages.compare_citations", fmt=fmt, m=comparison_ids(comparison))
+            for fmt in CITATIONS
+        },
         toggle_url=_compare_url(
             comparison_ids(comparison), **({} if only_differing else {"only": "differing"})
         ),
@@ -185,6 +220,10 @@ def compare_download(fmt: str) -> Response:
     comparison = _comparison_or_error(request.args.getlist("m"), lang)
     if fmt == "csv":
         body = comparison_csv(comparison)
+    elif fmt == "json":
+        body = comparison_json(
+            comparison, version=ctx.store.version(), permalink=_permalink(comparison, lang)
+        )
     elif fmt == "md":
         body = comparison_markdown(
             comparison,
@@ -200,6 +239,53 @@ def compare_download(fmt: str) -> Response:
         mimetype=DOWNLOADS[fmt],
         headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'},
     )
+
+
+@blueprint.get("/compare/citations.<fmt>")
+def compare_citations(fmt: str) -> Response:
+    """BibTeX or CSL-JSON of the original source of every compared method."""
+    if fmt not in CITATIONS:
+        abort(404, description=_("Unknown download format."))
+    ctx = services()
+    comparison = _comparison_or_error(request.args.getlist("m"), ui_language())
+    citations = method_citations(ctx, [m.iri for m in comparison.methods])
+    body = to_bibtex_entries(citations) if fmt == "bib" else to_csl_json_items(citations)
+    name = "comparison-" + "-".join(comparison_ids(comparison))[:120]
+    return Response(
+        body,
+        mimetype=CITATIONS[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'},
+    )
+
+
+@dataclass(frozen=True)
+class CitedVersion:
+    version: str
+    current: str
+    changed: bool
+    """Whether what these methods show differs from what the permalink was made from."""
+
+
+def _permalink(comparison: Any, lang: str) -> str:
+    """The comparison's address naming the data version it shows and a digest of it."""
+    ctx = services()
+    return _compare_url(
+        comparison_ids(comparison),
+        lang=lang,
+        v=ctx.store.version(),
+        d=comparison_digest(comparison),
+        _external=True,
+    )
+
+
+def _cited_version(comparison: Any) -> CitedVersion | None:
+    """For a permalink opened after the data changed: from which version, and whether these
+    methods' data differs now."""
+    version, digest = request.args.get("v", "")[:100], request.args.get("d", "")[:100]
+    current = services().store.version()
+    if not version or version == current:
+        return None
+    return CitedVersion(version, current, bool(digest) and digest != comparison_digest(comparison))
 
 
 def comparison_ids(comparison: Any) -> list[str]:
@@ -247,6 +333,7 @@ def method_page(method_id: str) -> str:
         rows=described.rows,
         has_math=described.has_math,
         depth=method_depth(ctx, method.iri, lang=lang),
+        graph=method_graph(ctx, [method.iri], lang=lang),
     )
 
 
@@ -296,6 +383,14 @@ def katex_asset(filename: str) -> Response:
     if not KATEX_BUILD.is_dir():
         abort(503, description="KaTeX is not installed: run `npm ci` (or `make install`).")
     return send_from_directory(KATEX_BUILD, filename, max_age=3600)
+
+
+@blueprint.get("/assets/cytoscape/<path:filename>")
+def cytoscape_asset(filename: str) -> Response:
+    """Cytoscape.js's build, from npm: static/graph.js draws the links between methods."""
+    if not CYTOSCAPE_BUILD.is_dir():
+        abort(503, description="Cytoscape.js is not installed: run `npm ci` (or `make install`).")
+    return send_from_directory(CYTOSCAPE_BUILD, filename, max_age=3600)
 
 
 @blueprint.get("/api/methods")

@@ -19,6 +19,7 @@ from flask.blueprints import BlueprintSetupState
 from kg.config import Settings, asset_dir
 from kg.namespaces import PREFIXES, data_prefixes
 from kg.services.context import Context
+from kg.services.pictures import bar_chart
 from kg.services.sparql import (
     FORMAT_PARAMETER,
     ProtocolError,
@@ -201,6 +202,7 @@ def canned_query(name: str) -> tuple[str, int]:
         values=values,
         text=text,
         run=run,
+        chart=bar_chart(run.variables, run.rows) if run and run.rows else None,
         error=error,
         show=lambda term: display_term(ctx, term),
         formats=[

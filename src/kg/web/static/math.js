@@ -21,6 +21,8 @@
         maxExpand: 1000,
         maxSize: 50,
       });
+      // display math may scroll sideways: keyboard users must reach it
+      if (element.classList.contains("display")) { element.setAttribute("tabindex", "0"); }
     } catch (error) {
       element.textContent = tex;
       element.classList.add("math-error");

@@ -39,7 +39,30 @@
       }
     });
   }
-  new MutationObserver(function () { localise(document.getElementById("yasgui")); })
+  // YASGUI's parts as axe-core wants them (tests/test_accessibility.py): named inputs, a
+  // focusable scrolling editor, the tab list's items as
+  // presentation around their tabs.
+  function repair(root) {
+    var names = { query: root.getAttribute("data-label-query"),
+      endpoint: root.getAttribute("data-label-endpoint") };
+    root.querySelectorAll(".CodeMirror textarea:not([aria-label])").forEach(function (t) {
+      t.setAttribute("aria-label", names.query);
+    });
+    root.querySelectorAll("input.autocomplete:not([aria-label])").forEach(function (i) {
+      i.setAttribute("aria-label", names.endpoint);
+    });
+    root.querySelectorAll(".CodeMirror-scroll:not([tabindex='0'])").forEach(function (e) {
+      e.setAttribute("tabindex", "0");
+    });
+    root.querySelectorAll(".tabsList[role='tablist'] > :not([role])").forEach(function (e) {
+      e.setAttribute("role", "presentation");  // the tabs are the links inside these items
+    });
+  }
+  new MutationObserver(function () {
+    var root = document.getElementById("yasgui");
+    localise(root);
+    repair(root);
+  })
     .observe(document.getElementById("yasgui"), { childList: true, subtree: true });
 
   var yasgui = new Yasgui(document.getElementById("yasgui"), {
