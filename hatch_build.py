@@ -2,9 +2,9 @@
 
 - ``ontology/``, ``queries/`` and ``data/`` go into the package as ``kg/_bundle/…`` (the
   settings' defaults look there first: ``kg.config.resource_dir``);
-- the npm packages' built assets the pages load (YASGUI, KaTeX, Cytoscape.js) with their licence files go
-  into ``kg/_bundle/assets/…`` (``kg.config.asset_dir``); they come from ``node_modules/``
-  (``npm ci``), so a checkout must have run it before building;
+- the npm packages' built assets the pages load (YASGUI, KaTeX, Cytoscape.js) with their
+  licence files go into ``kg/_bundle/assets/…`` (``kg.config.asset_dir``); they come from
+  ``node_modules/`` (``npm ci``), so a checkout must have run it before building;
 - the message catalogues are compiled to ``.mo`` next to their ``.po``.
 
 The sdist carries the same sources and assets at their checkout paths, so that a wheel

@@ -165,6 +165,13 @@ EXPECTATIONS = {
     # The curated catalogue names no external identifiers; the SSSOM import finds AIO's
     # concepts through this query (test_default_catalogue checks the mappings it makes).
     "import-exact-matches": lambda rows: rows == [],
+    # ddpm's statements, each with the curated file's graph; relatedMethod links stated the
+    # other way round (symmetric) come with the graph that states them
+    "value-provenance": lambda rows: (
+        {r["graph"].rsplit("/", 1)[-1] for r in rows} == {"methods-deep-learning", "methods-seed"}
+        and {"DDPM", "denoising diffusion model"} <= {r["value"] for r in rows}
+        and any(r["property"].endswith("#relatedMethod") for r in rows)
+    ),
     "method-source": lambda rows: (
         rows[0]["doi"] == "10.1109/CVPR52729.2023.02155" and len({r["name"] for r in rows}) == 6
     ),

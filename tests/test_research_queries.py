@@ -297,6 +297,12 @@ def _observations(rows: Rows) -> None:
     ]
 
 
+def _listing(rows: Rows) -> None:  # AI systems (the query's example class), sorted by label
+    assert iri("system", "dit-xl-2") in column(rows, "resource")
+    labels = [row["label"].lower() for row in rows]
+    assert labels == sorted(labels) and len(labels) == len(set(column(rows, "resource")))
+
+
 EXPECTED: dict[str, Callable[[Rows], None]] = {
     "most-used-methods": _most_used, "usage-observations": _usage,
     "methods-under-method": _under_method, "broader-methods": _broader,
@@ -313,6 +319,7 @@ EXPECTED: dict[str, Callable[[Rows], None]] = {
     "systems-of-organization": _of_organization, "organization-collaborations": _collaborations,
     "method-hierarchy": _hierarchy, "method-code": _code, "method-systems": _systems,
     "resource-facts": _facts, "dataset-observations": _observations,
+    "list-resources": _listing,
 }  # fmt: skip
 
 
