@@ -40,8 +40,7 @@
     });
   }
   // YASGUI's parts as axe-core wants them (tests/test_accessibility.py): named inputs, a
-  // focusable scrolling editor, the tab list's items as
-  // presentation around their tabs.
+  // focusable scrolling editor, the tab list's items as presentation around their tabs.
   function repair(root) {
     var names = { query: root.getAttribute("data-label-query"),
       endpoint: root.getAttribute("data-label-endpoint") };
@@ -56,6 +55,12 @@
     });
     root.querySelectorAll(".tabsList[role='tablist'] > :not([role])").forEach(function (e) {
       e.setAttribute("role", "presentation");  // the tabs are the links inside these items
+    });
+    // A tab list may own only tabs: YASGUI's "+" sits among them, so it is announced as the
+    // tab that adds a tab (moving it out would break YASGUI's own insertBefore on it).
+    root.querySelectorAll(".tabsList[role='tablist'] .addTab:not([role])").forEach(function (b) {
+      b.setAttribute("role", "tab");
+      b.setAttribute("aria-selected", "false");
     });
   }
   new MutationObserver(function () {
