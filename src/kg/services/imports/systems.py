@@ -457,7 +457,9 @@ class SystemBuilder:
         self.g.add((node, RDF.type, KG.UsageObservation))
         self.g.add((node, KG.observationOf, system))
         self.g.add((node, KG.measure, KG.CitationCount))
-        self.g.add((node, KG.observedCount, Literal(count, datatype=XSD.nonNegativeInteger)))
+        # xsd:integer, as the store keeps an xsd:nonNegativeInteger: a second import of the
+        # same file then states exactly what the store holds (and writes nothing)
+        self.g.add((node, KG.observedCount, Literal(count, datatype=XSD.integer)))
         self.g.add((node, KG.observationDate, Literal(version, datatype=XSD.gYearMonth)))
         self.g.add((node, KG.observedIn, dataset))
 
