@@ -47,7 +47,7 @@ def split_list(cell: str | None) -> list[str]:
     """Comma-separated values, commas inside brackets kept ("BookCorpus (BooksCorpus,
     Toronto Book Corpus)" is one value)."""
     values: list[str] = []
-    depth, current = 0, []
+    depth, current = 0, list[str]()
     for char in cell or "":
         if char == "(":
             depth += 1

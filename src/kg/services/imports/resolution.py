@@ -26,8 +26,8 @@ Rules (each merge is reported with the rule that made it):
   characters), in that order.
 - **venues**: a venue's name or alias key, also without a leading "Proceedings of the",
   an edition ("32nd", "2018") and a trailing abbreviation in brackets (one word of two
-  capitals or more), and the abbreviation itself (``"Advances in Neural Information Processing Systems (NIPS)"`` →
-  ``NIPS``).
+  capitals or more), and the abbreviation itself ("Advances in Neural Information
+  Processing Systems (NIPS)" → ``NIPS``).
 """
 
 from __future__ import annotations
