@@ -172,6 +172,17 @@ EXPECTATIONS = {
         and {"DDPM", "denoising diffusion model"} <= {r["value"] for r in rows}
         and any(r["property"].endswith("#relatedMethod") for r in rows)
     ),
+    "resolve-existing": lambda rows: (
+        [r["resource"] for r in rows] == [f"{BASE}person/robin-rombach"]
+    ),
+    "resolve-labels": lambda rows: {r["resource"] for r in rows} == {f"{BASE}venue/neurips"},
+    "resolve-persons": lambda rows: {r["person"] for r in rows} == {f"{BASE}person/robin-rombach"},
+    "resolve-coauthors": lambda rows: f"{BASE}person/bjorn-ommer" in {r["coauthor"] for r in rows},
+    "resolve-sources": lambda rows: (
+        {r["source"] for r in rows} == {f"{BASE}source/ho-2020-ddpm"}
+        and {r["kind"] for r in rows} == {"arxiv", "title"}
+    ),
+    "resolve-source-methods": lambda rows: f"{BASE}method/ddpm" in {r["method"] for r in rows},
     "method-source": lambda rows: (
         rows[0]["doi"] == "10.1109/CVPR52729.2023.02155" and len({r["name"] for r in rows}) == 6
     ),

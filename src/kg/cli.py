@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections import Counter
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
@@ -503,11 +504,27 @@ def import_command(
     verb = "would import" if report.dry_run else "imported"
     for graph in report.graphs:
         out.print(f"{verb} {graph}")
+    systems = sum(s.systems for s in report.summaries)
     out.print(
         f"records read: {report.records_read}; methods created: "
-        f"{sum(s.created for s in report.summaries)}, "
-        f"merged: {sum(s.merged for s in report.summaries)}, skipped: {report.records_skipped}"
+        f"{sum(s.created for s in report.summaries) - systems}, "
+        + (f"systems created: {systems}, " if systems else "")
+        + f"merged: {sum(s.merged for s in report.summaries)}, skipped: {report.records_skipped}"
     )
+    if report.resolved:
+        kinds = Counter(r.kind for r in report.resolved)
+        out.print(
+            f"resolved (merged with a resource instead of creating one): {len(report.resolved)} ("
+            + ", ".join(f"{kind}: {n}" for kind, n in sorted(kinds.items()))
+            + ")"
+        )
+        for item in report.resolved:
+            out.print(f"  merged {item.kind} {item.incoming!r} → {item.resource} ({item.rule})")
+    for ambiguous in report.ambiguous:
+        out.print(
+            f"  ambiguous {ambiguous.kind} {ambiguous.incoming!r} ({ambiguous.why}; kept apart): "
+            + ", ".join(ambiguous.candidates)
+        )
     for skipped in report.skipped:
         out.print(f"  skipped {skipped.where}: {skipped.reason}")
     for note in report.notes[:20]:

@@ -1,34 +1,112 @@
-"""Epoch AI "All AI models" (CSV; ``../shared/data/epoch_all_ai_models_2025-04.csv``).
+"""Epoch AI "All AI models" (CSV; ``data/external/epoch_all_ai_models_2025-04.csv``).
 
-Epoch entries are systems ("DenseNet-264"), not methods, so no method is created from
-them. A row whose ``Link`` is an arXiv paper names the paper's authors (``Authors``,
-comma-separated); they become ``kg:originator`` people (``kg:Person``, ``foaf:name``) of
-every method whose original source has the same arXiv id (in the store or in the same
-batch). Licence CC BY 4.0 ("Data: Epoch AI").
+Each row with a model name is an AI system (``kg:AISystem``, ``system/<slug>``) with what
+the row says that the ontology holds: developers (organisations with their country),
+authors (people), publication date, domains and approaches (SKOS concepts of their own
+schemes), parameters, training compute, training data sets, base models (systems of the
+same file), accessibility, its citation count (a dated ``kg:UsageObservation`` observed in
+the Epoch data set) and the paper that introduced it (``kg:introducedIn``), with the
+methods introduced in the same paper (``kg:introducedWith``; the paper's authors become
+their originators). Every column is mapped or deliberately left out: the table is in
+``data/external/README.md``. Building the graph is ``systems.py``; matching people,
+sources, organisations and data sets with the store is ``resolution.py``. Licence CC BY 4.0
+("Data: Epoch AI").
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections import Counter
+from datetime import date
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from rdflib import RDF, Literal, URIRef
-from rdflib.namespace import FOAF
-
-from kg.namespaces import KG
-from kg.services.context import Context
-from kg.services.imports.build import BuildResult, GraphBuilder
-from kg.services.imports.model import ImportFailed, MethodRecord, ParsedFile, Skipped, Where
+from kg.services.imports.model import ImportFailed, ParsedFile, Skipped, SystemRecord, Where
 from kg.services.imports.pwc import arxiv_id
-from kg.services.imports.text import normalise, slugify
 
 LICENCE = "https://creativecommons.org/licenses/by/4.0/"
 ATTRIBUTION = "Data: Epoch AI, 'All AI models' database (epoch.ai), CC BY 4.0"
 REQUIRED_COLUMNS = ("Model", "Authors", "Link")
 MAX_FIELD = 1024 * 1024
 MAX_AUTHORS = 200
+NOT_A_DATASET = {"unspecified unreleased"}
+_VERSION = re.compile(r"(?<!\d)(\d{4}-\d{2})(?!\d)")
+_DOI = re.compile(r"(?:doi\.org/|/doi/(?:abs/|full/|pdf/)?|/doi/)(?P<doi>10\.\d{4,9}/[^\s?#]+)")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_GROUP_WORDS = re.compile(
+    r"\b(team|contributors?|group|lab|research|lead|program|core|and|et al|others|"
+    r"authors?|members?)\b",
+    re.IGNORECASE,
+)
+_NAME_WORD = re.compile(r"^[^\W\d_][\w'’.\-]*$")
+
+
+def split_list(cell: str | None) -> list[str]:
+    """Comma-separated values, commas inside brackets kept ("BookCorpus (BooksCorpus,
+    Toronto Book Corpus)" is one value)."""
+    values: list[str] = []
+    depth, current = 0, list[str]()
+    for char in cell or "":
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth = max(0, depth - 1)
+        if char == "," and depth == 0:
+            values.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    values.append("".join(current))
+    return [v for v in (" ".join(v.split()) for v in values) if v]
+
+
+def person_names(cell: str | None) -> tuple[list[str], int]:
+    """The people of an Authors cell (commas and line breaks separate them), and how many
+    entries were not a person's name (a team, a heading of a pasted contributor list)."""
+    names: list[str] = []
+    rejected = 0
+    for part in re.split(r"[,\n;]", cell or ""):
+        name = " ".join(part.split())
+        if not name:
+            continue
+        words = name.split()
+        if (
+            len(words) < 2
+            or len(words) > 6
+            or len(name) > 80
+            or _GROUP_WORDS.search(name)
+            or not all(_NAME_WORD.match(w) for w in words)
+        ):
+            rejected += 1
+            continue
+        names.append(name)
+    return list(dict.fromkeys(names))[:MAX_AUTHORS], rejected
+
+
+def doi_of(url: str | None) -> str | None:
+    match = _DOI.search(url or "")
+    return match["doi"].rstrip(".") if match else None
+
+
+def _number(text: str | None) -> Decimal | None:
+    try:
+        value = Decimal((text or "").strip())
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() and value >= 0 else None
+
+
+def _date(text: str | None) -> str | None:
+    value = (text or "").strip()
+    if not _DATE.match(value):
+        return None
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return None
+    return value
 
 
 def parse_epoch(path: Path, graph: str, text: str) -> ParsedFile:
@@ -41,25 +119,27 @@ def parse_epoch(path: Path, graph: str, text: str) -> ParsedFile:
             f"{path}:1: missing column(s) {', '.join(map(repr, missing))}; an Epoch AI "
             f"export has {', '.join(REQUIRED_COLUMNS)} (found: {', '.join(columns[:10])})"
         )
-    links: list[tuple[Where, str, list[str]]] = []
+    systems: list[SystemRecord] = []
     reasons: Counter[str] = Counter()
+    notes: Counter[str] = Counter()
     rows = 0
+    latest = ""
     try:
         for row in reader:
             rows += 1
             where = Where(path, line=reader.line_num)
             if None in row:
                 raise ImportFailed(f"{where}: more cells than columns")
-            identifier = arxiv_id(row.get("Link"))
-            authors = [a.strip() for a in (row.get("Authors") or "").split(",") if a.strip()]
-            if identifier is None:
-                reasons["no arXiv link"] += 1
-            elif not authors:
-                reasons["no authors"] += 1
+            latest = max(latest, (row.get("Last modified") or "")[:7])
+            record = _system(row, where, notes)
+            if record is None:
+                reasons["no model name"] += 1
             else:
-                links.append((where, identifier, authors[:MAX_AUTHORS]))
+                systems.append(record)
     except csv.Error as exc:
         raise ImportFailed(f"{path}:{reader.line_num}: not valid CSV ({exc})") from None
+    version_match = _VERSION.search(path.stem)
+    version = version_match[1] if version_match else (latest if _VERSION.match(latest) else None)
     return ParsedFile(
         path=path,
         graph=graph,
@@ -70,58 +150,60 @@ def parse_epoch(path: Path, graph: str, text: str) -> ParsedFile:
             Skipped(str(path), f"{n} row(s): {why}", records=n)
             for why, n in sorted(reasons.items())
         ],
+        notes=[Skipped(str(path), f"{n} × {why}") for why, n in sorted(notes.items())],
         licence=LICENCE,
         attribution=ATTRIBUTION,
         publisher="Epoch AI",
         language="en",
-        originators=links,
+        version=version,
+        issued=version,
+        systems=systems,
     )
 
 
-def attach_originators(
-    ctx: Context,
-    builder: GraphBuilder,
-    parsed: ParsedFile,
-    records: list[MethodRecord],
-    built: BuildResult,
-) -> list[Skipped]:
-    """Add ``kg:originator`` links to the file's graph; returns the rows left out. A row
-    whose authors became originators counts as merged (``parsed.merged_rows``)."""
-    by_arxiv: dict[str, set[str]] = {}
-    for row in ctx.store.select(ctx.queries["import-arxiv-methods"].bind()).rows:
-        if str(row["graph"]) not in builder.replaced:
-            by_arxiv.setdefault(str(row["arxiv"]), set()).add(str(row["method"]))
-    for record in records:
-        iri = built.record_iris.get(id(record))
-        if iri and record.source is not None and record.source.arxiv_id:
-            by_arxiv.setdefault(record.source.arxiv_id, set()).add(iri)
-    people: dict[str, tuple[str, bool]] = {}
-    for row in ctx.store.select(ctx.queries["import-people"].bind()).rows:
-        if str(row["graph"]) in builder.replaced:
-            continue
-        restate = str(row["graph"]).startswith(ctx.graph_iri("import-"))
-        people.setdefault(normalise(str(row["name"])), (str(row["person"]), restate))
-        builder.taken.add(str(row["person"]))
-    g = builder.graph(parsed.graph)
-    unmatched = 0
-    for _where, identifier, authors in parsed.originators:
-        methods = by_arxiv.get(identifier)
-        if not methods:
-            unmatched += 1
-            continue
-        for name in authors:
-            key = normalise(name)
-            if key not in people:
-                people[key] = (builder.mint("person", slugify(name), name), True)
-            person, restate = people[key]
-            if restate:
-                g.add((URIRef(person), RDF.type, KG.Person))
-                g.add((URIRef(person), FOAF.name, Literal(name)))
-            for method in sorted(methods):
-                g.add((URIRef(method), KG.originator, URIRef(person)))
-                built.methods.setdefault(parsed.graph, set()).add(method)
-        parsed.merged_rows += 1
-    if unmatched:
-        reason = f"{unmatched} row(s): no method with that arXiv id"
-        return [Skipped(str(parsed.path), reason, records=unmatched)]
-    return []
+def _system(row: dict[str, str], where: Where, notes: Counter[str]) -> SystemRecord | None:
+    name = " ".join((row.get("Model") or "").split())
+    if not name:
+        return None
+    organizations = list(dict.fromkeys(split_list(row.get("Organization"))))
+    countries = [c.strip() for c in (row.get("Country (from Organization)") or "").split(",")]
+    countries = [c for c in countries if c]
+    paired = len(countries) == len(organizations) and len(organizations) == len(
+        split_list(row.get("Organization"))
+    )
+    if countries and not paired:
+        notes["countries not paired with organisations (left out)"] += 1
+    authors, rejected = person_names(row.get("Authors"))
+    if rejected:
+        notes["author entries that are not a person's name (a team, a heading; left out)"] += (
+            rejected
+        )
+    parameters = _number(row.get("Parameters"))
+    compute = _number(row.get("Training compute (FLOP)"))
+    citations = _number(row.get("Citations"))
+    link = (row.get("Link") or "").strip()
+    url = link if re.match(r"^https?://\S+$", link) else None
+    title = " ".join((row.get("Reference") or "").split()) or None
+    datasets = [
+        d for d in split_list(row.get("Training dataset")) if d.lower() not in NOT_A_DATASET
+    ]
+    return SystemRecord(
+        where=where,
+        name=name,
+        organizations=organizations,
+        countries=countries if paired else [],
+        authors=authors,
+        date=_date(row.get("Publication date")),
+        domains=split_list(row.get("Domain")),
+        approaches=split_list(row.get("Approach")),
+        parameters=str(parameters.to_integral_value()) if parameters is not None else None,
+        compute=float(compute) if compute is not None else None,
+        datasets=list(dict.fromkeys(datasets)),
+        base_models=[b for b in [(row.get("Base model") or "").strip()] if b],
+        accessibility=(row.get("Model accessibility") or "").strip() or None,
+        citations=int(citations) if citations is not None else None,
+        title=title,
+        url=url,
+        arxiv_id=arxiv_id(link),
+        doi=doi_of(link),
+    )

@@ -164,6 +164,32 @@ class Skipped:
 
 
 @dataclass
+class SystemRecord:
+    """One AI system as one row of Epoch AI's table describes it (see ``epoch.py``)."""
+
+    where: Where
+    name: str
+    organizations: list[str] = field(default_factory=list)
+    countries: list[str] = field(default_factory=list)
+    """One country per organisation, in order, when the row pairs them unambiguously."""
+    authors: list[str] = field(default_factory=list)
+    date: str | None = None
+    domains: list[str] = field(default_factory=list)
+    approaches: list[str] = field(default_factory=list)
+    parameters: str | None = None
+    """A whole number as text (``xsd:decimal``)."""
+    compute: float | None = None
+    datasets: list[str] = field(default_factory=list)
+    base_models: list[str] = field(default_factory=list)
+    accessibility: str | None = None
+    citations: int | None = None
+    title: str | None = None
+    url: str | None = None
+    arxiv_id: str | None = None
+    doi: str | None = None
+
+
+@dataclass
 class ParsedFile:
     """What a parser read from one file."""
 
@@ -179,8 +205,6 @@ class ParsedFile:
     attribution: str | None = None
     publisher: str | None = None
     language: str | None = None
-    originators: list[tuple[Where, str, list[str]]] = field(default_factory=list)
-    """Epoch AI: (where, arXiv id, author names) to attach to methods with that source."""
     concepts: list[ConceptRecord] = field(default_factory=list)
     mappings: list[Mapping] = field(default_factory=list)
     version: str | None = None
@@ -188,8 +212,15 @@ class ParsedFile:
     issued: str | None = None
     """The source's release date or month (``YYYY-MM-DD`` or ``YYYY-MM``), when known."""
     merged_rows: int = 0
-    """Rows without records of their own whose facts went to methods after the build
-    (Epoch AI rows whose authors became originators)."""
+    """Rows without method records of their own merged after the build (Epoch AI rows
+    describing a system an earlier row made)."""
+    systems: list[SystemRecord] = field(default_factory=list)
+    """Epoch AI: the AI systems of the rows read."""
+    systems_created: int = 0
+    """Rows that made a new AI system (counted as created)."""
+    resolved: list[Any] = field(default_factory=list)
+    """What entity resolution merged or found ambiguous (``resolution.Resolved`` and
+    ``resolution.Ambiguous``), for the report."""
 
     def holds(self, where: str) -> bool:
         """Whether ``where`` (a ``Where`` as text) is a place in this file."""

@@ -20,6 +20,7 @@ from kg.queries import MAX_VALUES_PER_PARAMETER
 from kg.services.context import Context
 from kg.services.imports.build import SCHEMA, BuildResult, GraphBuilder, StoreIndex
 from kg.services.imports.model import ImportFailed, ParsedFile, Skipped
+from kg.services.imports.resolution import Ambiguous, Resolved
 from kg.services.imports.seed import FALLBACK_LANGUAGE, PageVocabulary, parse_seed
 from kg.services.imports.text import language_scripts, normalise, short_hash
 from kg.services.loading import ONTOLOGY_GRAPH
@@ -57,12 +58,14 @@ class FileSummary:
     """The IRI of the file's graph; nothing is written for a file that yields no triple."""
     read: int
     created: int
-    """Records that made a new method (the first record of each)."""
+    """Records that made a new method or AI system (the first record of each)."""
     merged: int
     """Records merged into a stored method or one made by an earlier record."""
     skipped: int
     """Records left out, with their reasons in the report's ``skipped``."""
     triples: int
+    systems: int = 0
+    """Of ``created``: records that made a new AI system (Epoch AI rows)."""
 
 
 @dataclass
@@ -90,6 +93,10 @@ class ImportReport:
     unchanged: bool = False
     """The store already held exactly this import of the same files: nothing was written."""
     summaries: list[FileSummary] = field(default_factory=list)
+    resolved: list[Resolved] = field(default_factory=list)
+    """What entity resolution merged: incoming name -> existing resource, and the rule."""
+    ambiguous: list[Ambiguous] = field(default_factory=list)
+    """Names that matched several resources: kept apart."""
 
     @property
     def violations_ignored(self) -> int:
@@ -256,9 +263,9 @@ def import_files(
     built = builder.build(records)
     for pf in parsed:
         if pf.format == "epoch":
-            from kg.services.imports.epoch import attach_originators
+            from kg.services.imports.systems import build_systems
 
-            built.skipped.extend(attach_originators(ctx, builder, pf, records, built))
+            built.skipped.extend(build_systems(ctx, builder, pf))
         elif pf.format == "spreadsheet":
             from kg.services.imports.spreadsheet import attach_links
 
@@ -331,6 +338,8 @@ def import_files(
         warnings=validation.warnings,
         counts=_counts(yielded),
         summaries=summaries,
+        resolved=[r for pf in parsed for r in pf.resolved if isinstance(r, Resolved)],
+        ambiguous=[r for pf in parsed for r in pf.resolved if isinstance(r, Ambiguous)],
     )
 
 
@@ -342,10 +351,11 @@ def _summary(
         path=pf.path,
         graph=ctx.graph_iri(pf.graph),
         read=pf.records_read,
-        created=outcomes.count("created"),
+        created=outcomes.count("created") + pf.systems_created,
         merged=outcomes.count("merged") + pf.merged_rows,
         skipped=sum(s.records for s in skipped if pf.holds(s.where)),
         triples=len(built.graphs.get(pf.graph, ())),
+        systems=pf.systems_created,
     )
 
 
@@ -398,6 +408,8 @@ def _unchanged_report(
         counts=_counts(graphs),
         summaries=summaries,
         unchanged=True,
+        resolved=[r for pf in parsed for r in pf.resolved if isinstance(r, Resolved)],
+        ambiguous=[r for pf in parsed for r in pf.resolved if isinstance(r, Ambiguous)],
     )
 
 
@@ -546,6 +558,9 @@ def _counts(graphs: dict[str, Graph]) -> dict[str, int]:
         "fields": len(set(union.subjects(RDF.type, KG.Field))),
         "sources": len(set(union.subjects(RDF.type, KG.Source))),
         "people": len(set(union.subjects(RDF.type, KG.Person))),
+        "AI systems": len(set(union.subjects(RDF.type, KG.AISystem))),
+        "datasets": len(set(union.subjects(RDF.type, KG.Dataset))),
+        "organisations": len(set(union.subjects(RDF.type, KG.Organization))),
     }
 
 
@@ -615,7 +630,8 @@ def _provenance(
     counts = {
         "records read": summary.read,
         "methods": methods,
-        "methods created": summary.created,
+        "methods created": summary.created - summary.systems,
+        "systems created": summary.systems,
         "records merged": summary.merged,
         "records skipped": summary.skipped,
     }
@@ -630,7 +646,9 @@ def _provenance(
             activity,
             RDFS.comment,
             Literal(
-                f"{summary.read} records read, {summary.created} methods created, "
+                f"{summary.read} records read, {summary.created - summary.systems} methods "
+                + (f"and {summary.systems} systems " if summary.systems else "")
+                + "created, "
                 f"{summary.merged} merged, {summary.skipped} skipped",
                 lang="en",
             ),
