@@ -407,6 +407,7 @@ class GraphBuilder:
         g = self.graph(record.graph)
         g.add((method, RDF.type, KG.Method))
         labels = list(record.labels)
+        unwritten: list[Literal] = []
         for name, predicate, values in (
             ("label", SKOS.prefLabel, labels),
             ("attribution", KG.attribution, record.attribution),
@@ -417,8 +418,8 @@ class GraphBuilder:
                 key = f"{name}@{value.language}"
                 if self._first_known(known, key, str(value), record, name):
                     g.add((method, predicate, value))
-                elif name == "label" and known.values[key][0] != str(value):
-                    g.add((method, SKOS.hiddenLabel, value))
+                elif name == "label":
+                    unwritten.append(value)
         if record.aliases:
             names = frozenset(str(a) for a in record.aliases)
             head = self._list_nodes(method, KG.aliases, record.aliases)[0]
@@ -427,10 +428,13 @@ class GraphBuilder:
                 for alias in record.aliases:
                     g.add((method, SKOS.altLabel, alias))
             else:
-                stated = known.values["aliases"][0]
-                for alias in record.aliases:
-                    if isinstance(stated, frozenset) and str(alias) not in stated:
-                        g.add((method, SKOS.hiddenLabel, alias))
+                unwritten.extend(record.aliases)
+        # The names the record was matched by that the method's first-known label or alias
+        # list left out: hidden labels, so that this graph still names the method by them.
+        stated = _names_of(known)
+        for value in unwritten:
+            if str(value) not in stated:
+                g.add((method, SKOS.hiddenLabel, value))
         if record.years is not None:
             start, end = record.years
             node = self.genid(str(method), "yearOfOrigin", str(start), str(end))
@@ -640,6 +644,17 @@ class GraphBuilder:
                     g.add((list_node, RDF.first, member))
                     g.add((list_node, RDF.rest, nodes[i + 1] if i + 1 < len(nodes) else RDF.nil))
         return node
+
+
+def _names_of(known: KnownFacts) -> set[str]:
+    """The labels (any language) and aliases known for a method."""
+    names: set[str] = set()
+    for key, (value, _) in known.values.items():
+        if key.startswith("label@") and isinstance(value, str):
+            names.add(value)
+        elif key == "aliases" and isinstance(value, frozenset):
+            names.update(str(v) for v in value)
+    return names
 
 
 def _kind(identifier: str) -> str:
