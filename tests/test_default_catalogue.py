@@ -103,7 +103,7 @@ def test_sources_with_identifiers_of_their_own_meet_by_identifier_and_name(
     # every PwC record is a method with its page, its dated paper count and its data set
     pages = {o for o in graph.objects(None, SKOS.exactMatch) if str(o).startswith(pwc)}
     assert len(pages) == 2275
-    observations = set(graph.subjects(RDF.type, KG.UsageObservation))
+    observations = set(graph.subjects(KG.measure, KG.PaperCount))
     assert len(observations) == 2275
     assert {graph.value(o, KG.observedIn) for o in observations} == {
         URIRef(ctx.settings.base_iri + "dataset/pwc-methods-2025-03")
