@@ -15,6 +15,7 @@ from flask.testing import FlaskClient
 
 from kg.config import PROJECT_ROOT, Settings
 from kg.services.context import Context
+from kg.services.default_catalogue import DefaultReport
 from kg.services.loading import load_files
 from tests.backends import (
     BACKENDS,
@@ -67,6 +68,21 @@ def catalogue_ctx(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Context]
     context = Context.from_settings(Settings.from_env({}, store=str(store_dir), rate_limit=0))
     load_files(context, [Path(context.settings.data_dir)])
     yield context
+    context.store.close()
+
+
+@pytest.fixture(scope="session")
+def default_catalogue(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[Context, DefaultReport]]:
+    """The default catalogue (``kg load`` without arguments: the curated files and the
+    shipped sources), built once for the session, with the build's report. Read-only, but
+    for re-imports that leave it as it was."""
+    from kg.services.default_catalogue import build_default
+
+    store_dir = tmp_path_factory.mktemp("default") / "store"
+    context = Context.from_settings(Settings.from_env({}, store=str(store_dir), rate_limit=0))
+    yield context, build_default(context)
     context.store.close()
 
 

@@ -3,17 +3,16 @@ sources of data/external/ (and EDAM from its package); re-imports add nothing.""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, SKOS
 
-from kg.config import PROJECT_ROOT, Settings
+from kg.config import PROJECT_ROOT
 from kg.namespaces import KG
 from kg.services.context import Context
-from kg.services.default_catalogue import SOURCES, DefaultReport, build_default, import_sources
+from kg.services.default_catalogue import SOURCES, DefaultReport, import_sources
 from kg.services.imports import import_files
 from kg.services.loading import collect_files
 from kg.services.validation import validate_store
@@ -25,11 +24,8 @@ EDAM = "http://edamontology.org/"
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Context, DefaultReport]]:
-    store = tmp_path_factory.mktemp("default") / "store"
-    ctx = Context.from_settings(Settings.from_env({}, store=str(store)))
-    yield ctx, build_default(ctx)
-    ctx.store.close()
+def built(default_catalogue: tuple[Context, DefaultReport]) -> tuple[Context, DefaultReport]:
+    return default_catalogue
 
 
 def test_the_shipped_sources_are_there_and_never_loaded_as_rdf() -> None:
@@ -88,18 +84,40 @@ def test_the_default_catalogue_has_the_sources_facts(built: tuple[Context, Defau
     assert reasons["obsolete operation"] > 0 and reasons["obsolete topic"] > 0
 
 
+def test_sources_with_identifiers_of_their_own_meet_by_identifier_and_name(
+    built: tuple[Context, DefaultReport],
+) -> None:
+    ctx, _ = built
+    graph = union(ctx)
+    pwc = "https://paperswithcode.com/method/"
+    # PwC's "Feature Selection" and EDAM's "Feature selection": one method, both identifiers,
+    # and the name the method's label left out is a hidden label of EDAM's graph
+    selection = next(graph.subjects(SKOS.exactMatch, URIRef(pwc + "feature-selection")))
+    assert (selection, SKOS.exactMatch, URIRef(EDAM + "operation_3936")) in graph
+    edam = named_graph(ctx, "import-EDAM")
+    assert (selection, SKOS.hiddenLabel, Literal("Feature selection", lang="en")) in edam
+    # EDAM's synonym "PCA" of "Essential dynamics" is no name PwC's PCA is matched by
+    pca = next(graph.subjects(SKOS.exactMatch, URIRef(pwc + "pca")))
+    dynamics = next(graph.subjects(SKOS.exactMatch, URIRef(EDAM + "operation_3891")))
+    assert pca != dynamics
+    # every PwC record is a method with its page, its dated paper count and its data set
+    pages = {o for o in graph.objects(None, SKOS.exactMatch) if str(o).startswith(pwc)}
+    assert len(pages) == 2275
+    observations = set(graph.subjects(KG.measure, KG.PaperCount))
+    assert len(observations) == 2275
+    assert {graph.value(o, KG.observedIn) for o in observations} == {
+        URIRef(ctx.settings.base_iri + "dataset/pwc-methods-2025-03")
+    }
+    families = set(graph.subjects(RDF.type, KG.Family))
+    assert sum(1 for f in families if (f, SKOS.broadMatch, None) in graph) >= 354
+
+
 def test_the_default_store_conforms(built: tuple[Context, DefaultReport]) -> None:
     ctx, _ = built
     report = validate_store(ctx)
     assert report.conforms, report.to_text()[:2000]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="name merging is order-dependent across sources: EDAM's 'Essential dynamics' and "
-    "'Feature selection' are new methods when EDAM is imported after Papers with Code, but a "
-    "re-import of Papers with Code then merges its records into EDAM's methods (issue 15, open)",
-)
 def test_importing_every_default_source_again_in_any_order_adds_nothing(
     built: tuple[Context, DefaultReport],
 ) -> None:

@@ -486,3 +486,104 @@ def test_every_local_link_of_a_page_resolves(deep: FlaskClient, path: str) -> No
     assert links
     for link in sorted(found for found in links if "/citation." not in found):
         assert deep.get(link, follow_redirects=True).status_code == 200, link
+
+
+# --- the Papers with Code questions on the default catalogue (the real import) ----------------
+# The fixture above stays for what no importer makes yet (AI systems, organisations, venues);
+# what Papers with Code says is asked again of the catalogue `kg load` builds.
+
+PWC_GRAPH = f"{BASE}graph/import-pwc_methods_2025-03"
+PWC_DATASET = iri("dataset", "pwc-methods-2025-03")
+
+
+def _most_used_real(rows: Rows) -> None:
+    first = rows[0]
+    assert (first["method"], first["papers"], first["date"]) == (
+        iri("method", "softmax"),
+        "25634",
+        "2025-03",
+    )
+    assert (first["dataset"], first["datasetLabel"]) == (
+        PWC_DATASET,
+        "Papers with Code methods (March 2025)",
+    )
+    assert first["page"] == "https://paperswithcode.com/method/softmax"
+    counts = [int(r["papers"]) for r in rows]
+    assert counts == sorted(counts, reverse=True) and len(rows) == 200  # the query's LIMIT
+
+
+def _with_code_real(rows: Rows) -> None:
+    block = next(r for r in rows if r["method"] == iri("method", "dense-block"))
+    assert block["code"].endswith("/torchvision/models/densenet.py#L93")
+    assert (block["repository"], block["graph"]) == ("https://github.com/pytorch/vision", PWC_GRAPH)
+    assert len(column(rows, "method")) == 648
+
+
+def _repositories_real(rows: Rows) -> None:
+    assert [(r["repository"], r["methods"]) for r in rows[:3]] == [
+        ("https://github.com/pytorch/pytorch", "34"),
+        ("https://github.com/osmr/imgclsmob", "32"),
+        ("https://github.com/pytorch/vision", "26"),
+    ]
+
+
+def _identifiers_real(rows: Rows) -> None:
+    assert rows == [{
+        "match": "http://www.w3.org/2004/02/skos/core#exactMatch",
+        "identifier": "https://paperswithcode.com/method/resnet", "graph": PWC_GRAPH,
+    }]  # fmt: skip
+
+
+def _per_year_real(rows: Rows) -> None:
+    found = {(r["year"], r["label"]): int(r["methods"]) for r in rows}
+    assert found[("2016", "Computer vision")] >= 2  # DenseNet and Dense Block among them
+    assert found[("2020", "Natural language processing")] >= 1  # GPT-3
+
+
+def _gaps_real(rows: Rows) -> None:
+    gaps = {r["method"].rsplit("/", 1)[1]: (r["hasUsage"], r["hasCode"]) for r in rows}
+    assert gaps["elmo"] == ("true", "false")
+    assert gaps["lora"] == ("false", "false")
+    assert "resnet" not in gaps
+
+
+def _code_real(rows: Rows) -> None:
+    assert rows == [{
+        "code": "https://github.com/pytorch/vision/blob/6db1569c89094cf23f3bc41f79275c45e9fcb3f3"
+        "/torchvision/models/resnet.py#L124", "repository": "https://github.com/pytorch/vision",
+    }]  # fmt: skip
+
+
+def _observations_real(rows: Rows) -> None:
+    assert [(r["label"], r["observations"], r["first"]) for r in rows] == [
+        ("papers using it", "2275", "2025-03")
+    ]
+
+
+ON_THE_DEFAULT_CATALOGUE: dict[str, Callable[[Rows], None]] = {
+    "most-used-methods": _most_used_real, "usage-observations": _usage,
+    "methods-with-code": _with_code_real, "code-repositories": _repositories_real,
+    "external-identifiers": _identifiers_real, "methods-per-year-and-field": _per_year_real,
+    "methods-without-evidence": _gaps_real, "method-code": _code_real,
+    "dataset-observations": _observations_real,
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", list(ON_THE_DEFAULT_CATALOGUE))
+def test_papers_with_code_queries_on_the_default_catalogue(
+    default_catalogue: tuple[Context, object], name: str
+) -> None:
+    ctx, _ = default_catalogue
+    ON_THE_DEFAULT_CATALOGUE[name](run(ctx, name))
+
+
+def test_methods_under_a_papers_with_code_area_and_collection(
+    default_catalogue: tuple[Context, object],
+) -> None:
+    ctx, _ = default_catalogue
+    vision = run(ctx, "methods-under-concept", concept=iri("field", "computer-vision"))
+    densenet = next(r for r in vision if r["method"] == iri("method", "densenet"))
+    assert (densenet["filedUnderLabel"], densenet["start"]) == ("Computer vision", "2016")
+    cnns = run(ctx, "methods-under-concept", concept=iri("family", "convolutional-neural-networks"))
+    assert {iri("method", "densenet"), iri("method", "alexnet")} <= column(cnns, "method")
+    assert iri("method", "dense-block") not in column(cnns, "method")  # Image Model Blocks

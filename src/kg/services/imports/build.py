@@ -1,12 +1,23 @@
 """From method records to one RDF graph per input file, merged with what the store holds.
 
 Merge rule
-    Records whose names (label or alias, any language, compared case- and
-    width-insensitively) overlap describe one method, within the batch and against the
-    store (ignoring the graphs the import replaces). A group matching exactly one stored
-    method merges into it; matching none, it becomes a new method; matching several, it is
-    skipped (ambiguous). Records of the same file that carry different identifiers of their
-    own (Papers with Code slugs) are never merged with each other.
+    A record that carries an identifier of its own (``skos:exactMatch``: a Papers with Code
+    page, an EDAM operation) is the stored method that already has that identifier, if
+    one does. Otherwise records whose names (label or alias, any language, compared case-
+    and width-insensitively) overlap describe one method, within the batch and against the
+    store (ignoring the graphs the import replaces); a stored method is matched by the same
+    kind of names (labels, alias-list members and hidden labels; not an ontology's bare
+    ``skos:altLabel`` synonyms, which records are not matched by either). A group matching
+    exactly one stored method merges into it; matching none, it becomes a new method;
+    matching several, it is skipped (ambiguous). Records of the same file that carry
+    different identifiers of their own (Papers with Code slugs) are never merged with each
+    other, nor by name with a stored method that has another identifier of the same kind
+    (namespace): two sources' names do not outweigh what one source says is two methods.
+
+    Every name of a merged record is written in its graph, as a label or alias, else (when
+    the method's first-known label or alias list wins) as ``skos:hiddenLabel``: so each
+    graph keeps the names it was matched by, and re-importing any file, in any order, finds
+    the same methods and writes the same graph.
 
 Single-valued facts
     Year range, original source, related count and alias list, and one label, attribution,
@@ -34,6 +45,7 @@ from kg.services.context import Context
 from kg.services.imports.model import (
     ConceptName,
     ConceptRecord,
+    DatasetRecord,
     MethodRecord,
     Skipped,
     SourceRecord,
@@ -43,6 +55,8 @@ from kg.services.imports.text import gyear, normalise, scripts_of, short_hash, s
 BIBO = Namespace("http://purl.org/ontology/bibo/")
 PRISM = Namespace("http://prismstandard.org/namespaces/basic/2.0/")
 SCHEMA = Namespace("https://schema.org/")
+DCAT_VERSION = URIRef("http://www.w3.org/ns/dcat#version")
+"""DCAT 3 (rdflib's DCAT namespace predates it)."""
 FALLBACK_LANGUAGE = "en"
 PER_LANGUAGE = {
     "label": SKOS.prefLabel,
@@ -70,6 +84,10 @@ class StoreIndex:
     source_iris: set[str] = field(default_factory=set)
     imported: set[str] = field(default_factory=set)
     """Concepts and sources stated by an earlier import (restated alike, not left out)."""
+    by_identifier: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    """External identifier (``skos:exactMatch``) -> the methods stated with it."""
+    identifiers: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    """Method -> its external identifiers."""
 
     @classmethod
     def load(cls, ctx: Context, replaced: set[str]) -> StoreIndex:
@@ -84,6 +102,10 @@ class StoreIndex:
             index.methods.add(method)
             if "name" in row and str(row.get("nameGraph")) not in replaced:
                 index.method_names[normalise(str(row["name"]))].add(method)
+        for row in ctx.store.select(ctx.queries["import-method-identifiers"].bind()).rows:
+            if str(row["graph"]) not in replaced:
+                index.by_identifier[str(row["identifier"])].add(str(row["method"]))
+                index.identifiers[str(row["method"])].add(str(row["identifier"]))
         concepts = ctx.store.select(ctx.queries["import-concepts"].bind())
         for row in concepts.rows:
             if str(row["graph"]) in replaced:
@@ -263,14 +285,7 @@ class GraphBuilder:
         outcomes: dict[int, str] = {}
         for group in self.group(records):
             members = [records[i] for i in group]
-            matches: set[str] = set()
-            for record in members:
-                for name in record.names():
-                    matches |= self.index.method_names.get(normalise(str(name)), set())
-                if record.identifier is not None:
-                    own = f"{self.base}method/{record.identifier}"
-                    if own in self.index.methods:
-                        matches.add(own)
+            matches = self._matches(members)
             if len(matches) > 1:
                 for record in members:
                     outcomes[id(record)] = "skipped"
@@ -311,6 +326,28 @@ class GraphBuilder:
         return BuildResult(
             self.graphs, created, merged, skipped, methods, self.notes, record_iris, outcomes
         )
+
+    def _matches(self, members: list[MethodRecord]) -> set[str]:
+        """The stored methods a group describes: those with one of its own identifiers,
+        else those sharing a name (less those with another identifier of the kind of the
+        group's own), and the spreadsheet's ``method/<identifier>``."""
+        index = self.index
+        own = {match for record in members for match in record.exact_matches}
+        matches = {method for match in own for method in index.by_identifier.get(match, ())}
+        if not matches:
+            kinds = {_kind(match) for match in own}
+            for record in members:
+                for name in record.names():
+                    for method in index.method_names.get(normalise(str(name)), ()):
+                        theirs = index.identifiers.get(method, set())
+                        if not any(_kind(m) in kinds for m in theirs - own):
+                            matches.add(method)
+        for record in members:
+            if record.identifier is not None:
+                stated = f"{self.base}method/{record.identifier}"
+                if stated in index.methods:
+                    matches.add(stated)
+        return matches
 
     def _method_slug(self, members: list[MethodRecord]) -> str:
         for record in members:
@@ -370,6 +407,7 @@ class GraphBuilder:
         g = self.graph(record.graph)
         g.add((method, RDF.type, KG.Method))
         labels = list(record.labels)
+        unwritten: list[Literal] = []
         for name, predicate, values in (
             ("label", SKOS.prefLabel, labels),
             ("attribution", KG.attribution, record.attribution),
@@ -380,6 +418,8 @@ class GraphBuilder:
                 key = f"{name}@{value.language}"
                 if self._first_known(known, key, str(value), record, name):
                     g.add((method, predicate, value))
+                elif name == "label":
+                    unwritten.append(value)
         if record.aliases:
             names = frozenset(str(a) for a in record.aliases)
             head = self._list_nodes(method, KG.aliases, record.aliases)[0]
@@ -387,6 +427,14 @@ class GraphBuilder:
                 self._list(g, method, KG.aliases, record.aliases)
                 for alias in record.aliases:
                     g.add((method, SKOS.altLabel, alias))
+            else:
+                unwritten.extend(record.aliases)
+        # The names the record was matched by that the method's first-known label or alias
+        # list left out: hidden labels, so that this graph still names the method by them.
+        stated = _names_of(known)
+        for value in unwritten:
+            if str(value) not in stated:
+                g.add((method, SKOS.hiddenLabel, value))
         if record.years is not None:
             start, end = record.years
             node = self.genid(str(method), "yearOfOrigin", str(start), str(end))
@@ -429,6 +477,43 @@ class GraphBuilder:
             g.add((method, SKOS.exactMatch, URIRef(match)))
         for alt in record.alt_labels:
             g.add((method, SKOS.altLabel, alt))
+        self._usage_and_code(g, method, record)
+
+    def _usage_and_code(self, g: Graph, method: URIRef, record: MethodRecord) -> None:
+        """Dated counts (skolem nodes named by method, measure, date, data set and count)
+        and code (named by method and address): the same facts make the same triples."""
+        for obs in record.observations:
+            dataset = self._dataset(g, obs.dataset)
+            node = self.genid(
+                str(method), "observation", str(obs.measure), obs.date, str(dataset), str(obs.count)
+            )
+            kind = XSD.date if len(obs.date) == 10 else XSD.gYearMonth
+            g.add((node, RDF.type, KG.UsageObservation))
+            g.add((node, KG.observationOf, method))
+            g.add((node, KG.measure, obs.measure))
+            # xsd:integer, as pyoxigraph stores xsd:nonNegativeInteger (see kg:relatedCount)
+            g.add((node, KG.observedCount, Literal(str(obs.count), datatype=XSD.integer)))
+            g.add((node, KG.observationDate, Literal(obs.date, datatype=kind)))
+            g.add((node, KG.observedIn, dataset))
+        for code in record.implementations:
+            node = self.genid(str(method), "implementation", code.url)
+            g.add((method, KG.implementation, node))
+            g.add((node, RDF.type, KG.CodeRepository))
+            g.add((node, SCHEMA.url, URIRef(code.url)))
+            if code.repository:
+                g.add((node, SCHEMA.codeRepository, URIRef(code.repository)))
+
+    def _dataset(self, g: Graph, dataset: DatasetRecord) -> URIRef:
+        node = URIRef(f"{self.base}dataset/{dataset.slug}")
+        g.add((node, RDF.type, KG.Dataset))
+        g.add((node, SKOS.prefLabel, dataset.label))
+        if dataset.version:
+            g.add((node, DCAT_VERSION, Literal(dataset.version)))
+        if dataset.licence:
+            g.add((node, DCTERMS.license, URIRef(dataset.licence)))
+        if dataset.url:
+            g.add((node, SCHEMA.url, URIRef(dataset.url)))
+        return node
 
     def _list_nodes(self, subject: URIRef, predicate: URIRef, items: list[Literal]) -> list[URIRef]:
         content = [f"{item}@{item.language}" for item in items]
@@ -449,6 +534,11 @@ class GraphBuilder:
             parent = self._concept_iri(g, cls, broader)
             g.add((URIRef(iri), SKOS.broader, URIRef(parent)))
             g.add((URIRef(parent), SKOS.narrower, URIRef(iri)))
+        if name.area is not None:
+            # A family's field is in another concept scheme: a SKOS mapping, not skos:broader
+            # (the shapes keep skos:broader within families).
+            area = self._concept_iri(g, KG.Field, name.area)
+            g.add((URIRef(iri), SKOS.broadMatch, URIRef(area)))
         return URIRef(iri)
 
     def _concept_iri(self, g: Graph, cls: URIRef, label: Literal) -> str:
@@ -554,6 +644,24 @@ class GraphBuilder:
                     g.add((list_node, RDF.first, member))
                     g.add((list_node, RDF.rest, nodes[i + 1] if i + 1 < len(nodes) else RDF.nil))
         return node
+
+
+def _names_of(known: KnownFacts) -> set[str]:
+    """The labels (any language) and aliases known for a method."""
+    names: set[str] = set()
+    for key, (value, _) in known.values.items():
+        if key.startswith("label@") and isinstance(value, str):
+            names.add(value)
+        elif key == "aliases" and isinstance(value, frozenset):
+            names.update(str(v) for v in value)
+    return names
+
+
+def _kind(identifier: str) -> str:
+    """The kind of an external identifier: its namespace, up to the last ``/`` or ``#``
+    (``https://paperswithcode.com/method/``, ``http://edamontology.org/``)."""
+    cut = max(identifier.rfind("/"), identifier.rfind("#"))
+    return identifier[: cut + 1]
 
 
 def _distinct_by_key(a: MethodRecord, b: MethodRecord) -> bool:

@@ -79,6 +79,8 @@ class ConceptName:
 
     label: Literal
     broader: tuple[Literal, ...] = ()
+    area: Literal | None = None
+    """A family's field (the Papers with Code area of a collection): ``skos:broadMatch``."""
 
 
 @dataclass
@@ -115,9 +117,43 @@ class MethodRecord:
     """Other names written as ``skos:altLabel`` only: neither an ordered alias list nor used
     to match the record with stored methods (an ontology's synonyms, which name the
     operation rather than a method of the catalogue)."""
+    observations: list[Observation] = field(default_factory=list)
+    """Dated counts about the method (Papers with Code ``num_papers``)."""
+    implementations: list[Implementation] = field(default_factory=list)
+    """Source code implementing the method (Papers with Code ``code_snippet_url``)."""
 
     def names(self) -> list[Literal]:
         return [*self.labels, *self.aliases]
+
+
+@dataclass(frozen=True)
+class DatasetRecord:
+    """A published data set facts come from (``dataset/<slug>``, a ``kg:Dataset``)."""
+
+    slug: str
+    label: Literal
+    version: str | None = None
+    licence: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Observation:
+    """A dated count of ``measure`` (a ``kg:UsageMeasure`` IRI) as ``dataset`` reports it;
+    ``date`` is ``YYYY-MM`` or ``YYYY-MM-DD``."""
+
+    measure: URIRef
+    count: int
+    date: str
+    dataset: DatasetRecord
+
+
+@dataclass(frozen=True)
+class Implementation:
+    """Source code: the address a source gives, and the repository it is in when known."""
+
+    url: str
+    repository: str | None = None
 
 
 @dataclass

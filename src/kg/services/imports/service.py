@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Literal as TypingLiteral
 
 from rdflib import RDF, RDFS, XSD, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCAT, DCTERMS, PROV
+from rdflib.namespace import DCAT, DCTERMS, PROV, SKOS
 
 from kg import __version__
 from kg.namespaces import KG
@@ -549,12 +549,16 @@ def _counts(graphs: dict[str, Graph]) -> dict[str, int]:
         for triple in graph:
             union.add(triple)
     methods = set(union.subjects(RDF.type, KG.Method))
+    families = set(union.subjects(RDF.type, KG.Family))
     return {
         "methods": len(methods),
         "with year": sum(1 for m in methods if (m, KG.yearOfOrigin, None) in union),
         "with source": sum(1 for m in methods if (m, KG.originalSource, None) in union),
         "related links": len(set(union.subject_objects(KG.relatedMethod))),
-        "families": len(set(union.subjects(RDF.type, KG.Family))),
+        "usage observations": len(set(union.subjects(RDF.type, KG.UsageObservation))),
+        "code links": len(set(union.subject_objects(KG.implementation))),
+        "families": len(families),
+        "families with a field": sum(1 for f in families if (f, SKOS.broadMatch, None) in union),
         "fields": len(set(union.subjects(RDF.type, KG.Field))),
         "sources": len(set(union.subjects(RDF.type, KG.Source))),
         "people": len(set(union.subjects(RDF.type, KG.Person))),
