@@ -76,7 +76,7 @@ def start_server(store: Path, workdir: Path) -> tuple[subprocess.Popen[bytes], s
     env = {**os.environ, "KG_STORE": str(store), "KG_PORT": str(free_port()), "KG_RATE_LIMIT": "0"}
     if not (store / "current").exists():
         print(f"building the store {store} (kg load) …", flush=True)
-        subprocess.run([*KG, "load"], env=env, check=True, capture_output=True)
+        subprocess.run([*KG, "load", "--curated"], env=env, check=True, capture_output=True)
     log = (workdir / "server.log").open("w")
     server = subprocess.Popen([*KG, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{env['KG_PORT']}"

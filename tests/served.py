@@ -75,11 +75,11 @@ def kg_env(store: Path, **settings: str) -> dict[str, str]:
 
 @contextmanager
 def serve(store: Path, *, load: bool = True, **settings: str) -> Iterator[Served]:
-    """`kg serve` on a free 127.0.0.1 port over ``store`` (loaded with the catalogue when
+    """`kg serve` on a free 127.0.0.1 port over ``store`` (loaded with the curated catalogue when
     ``load``), one web worker; stopped by PID afterwards."""
     env = kg_env(store, port=str(free_port()), workers="1", **settings)
     if load:
-        subprocess.run([*KG, "load"], env=env, check=True, capture_output=True)
+        subprocess.run([*KG, "load", "--curated"], env=env, check=True, capture_output=True)
     log = store.parent / f"server-{env['KG_PORT']}.log"
     with log.open("w") as log_file:
         process = subprocess.Popen(

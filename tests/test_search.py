@@ -267,7 +267,7 @@ def test_cli_load_import_search_and_reindex(
         assert result.exit_code == 0, result.stderr
         return result.stdout
 
-    run("load")
+    run("load", "--curated")
     assert TLDM in run("search", "TL-DM", "--format", "json")
     examples = PROJECT_ROOT / "examples"
     run(
@@ -301,7 +301,7 @@ def _kg(store: Path, *args: str) -> subprocess.Popen[bytes]:
 
 def test_a_killed_write_leaves_a_usable_index_for_the_current_snapshot(tmp_path: Path) -> None:
     store = tmp_path / "store"
-    assert _kg(store, "load").wait() == 0
+    assert _kg(store, "load", "--curated").wait() == 0
     extra = tmp_path / "extra.ttl"
     extra.write_text(EXTRA, encoding="utf-8")
     data = str(PROJECT_ROOT / "data")

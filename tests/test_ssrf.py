@@ -196,7 +196,7 @@ def test_graph_store_writes_never_fetch(server: Served, canary: Canary) -> None:
 
 def test_the_command_line_never_fetches(tmp_path: Path, canary: Canary) -> None:
     env = kg_env(tmp_path / "store")
-    subprocess.run([*KG, "load"], env=env, check=True, capture_output=True)
+    subprocess.run([*KG, "load", "--curated"], env=env, check=True, capture_output=True)
     suffixes = {"application/ld+json": ".jsonld", "application/rdf+xml": ".rdf",
                 "text/turtle": ".ttl"}  # fmt: skip
     for number, (media_type, body) in enumerate(remote_documents(canary.url)):
