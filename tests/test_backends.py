@@ -308,7 +308,13 @@ def test_pages_are_identical_to_the_embedded_stores(
 ) -> None:
     ours, theirs = catalogue_client.get(path), client.get(path)
     assert ours.status_code == theirs.status_code == 200
-    assert ours.get_data(as_text=True) == theirs.get_data(as_text=True)
+    assert _versionless(ours.get_data(as_text=True)) == _versionless(theirs.get_data(as_text=True))
+
+
+def _versionless(page: str) -> str:
+    """A comparison's permalink names the store's version token, which each engine makes
+    its own way (a snapshot number, a digest): everything else must be the same."""
+    return re.sub(r"([?&](?:amp;)?v=)[0-9a-z]+", r"\1VERSION", page)
 
 
 SPARQL_DOCS = PROJECT_ROOT / "docs" / "sparql.md"

@@ -66,9 +66,15 @@ def method_graph(ctx: Context, iris: Sequence[str], *, lang: str) -> MethodGraph
     prefix = ctx.method_iri("")
     nodes = tuple(
         Node(iri, label, method_id(ctx, iri) if iri.startswith(prefix) else None, iri in focus)
-        for iri, label in sorted(labels.items(), key=lambda item: (item[0] not in focus, item[1]))
+        for iri, label in sorted(labels.items(), key=lambda i: (i[0] not in focus, i[1], i[0]))
     )
-    return MethodGraph(nodes, tuple(edges.values()))
+    # The engine's order of equal or case-folded labels is its own (Virtuoso 7 sorts LCASE
+    # differently): the edges are ordered here, by kind, then both ends' labels and IRIs.
+    def order(edge: Edge) -> tuple[str, str, str, str, str]:
+        source, target = labels[edge.source], labels[edge.target]
+        return edge.kind, source.casefold(), target.casefold(), edge.source, edge.target
+
+    return MethodGraph(nodes, tuple(sorted(edges.values(), key=order)))
 
 
 # --- a timeline of origin years -------------------------------------------------------------
