@@ -207,7 +207,9 @@ def test_a_slow_query_is_stopped_with_503(backend_catalogue: Context) -> None:
     started = time.monotonic()
     response = quick.get("/sparql", query_string={"query": SLOW})
     assert response.status_code == 503, response.data
-    assert b"1 s" in response.data and time.monotonic() - started < 10
+    # Stopped, not run to its end (hours): the bound is generous, for a loaded machine where
+    # starting the query workers alone can take seconds.
+    assert b"1 s" in response.data and time.monotonic() - started < 120
 
 
 # --- writing through the web -----------------------------------------------------------------
