@@ -68,6 +68,7 @@ def method_graph(ctx: Context, iris: Sequence[str], *, lang: str) -> MethodGraph
         Node(iri, label, method_id(ctx, iri) if iri.startswith(prefix) else None, iri in focus)
         for iri, label in sorted(labels.items(), key=lambda i: (i[0] not in focus, i[1], i[0]))
     )
+
     # The engine's order of equal or case-folded labels is its own (Virtuoso 7 sorts LCASE
     # differently): the edges are ordered here, by kind, then both ends' labels and IRIs.
     def order(edge: Edge) -> tuple[str, str, str, str, str]:
