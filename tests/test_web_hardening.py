@@ -104,7 +104,7 @@ def test_an_unexpected_error_shows_a_request_id_and_logs_the_trace(
     def broken(*args: object, **kwargs: object) -> object:
         raise RuntimeError("secret internal detail")
 
-    monkeypatch.setattr("kg.web.pages.list_methods", broken)
+    monkeypatch.setattr("kg.web.pages.page_methods", broken)
     monkeypatch.setattr("kg.web.search.search", broken)
     client = app.test_client()
     with caplog.at_level(logging.ERROR, logger="kg.web"):
