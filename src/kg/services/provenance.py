@@ -1,4 +1,5 @@
-"""Where the values of method and comparison pages come from (``value-provenance.rq``).
+"""Where the values of method and comparison pages come from (``value-provenance.rq``,
+``graph-sources.rq``).
 
 Each statement of a method sits in a named graph: a file of the curated catalogue
 (``graph/methods-seed`` …, CC BY 4.0), or an import (``graph/import-<stem>``) whose
@@ -10,11 +11,13 @@ come from, and per method the licences and credit lines of all of them.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from kg.services.context import Context
 from kg.services.publication import CC_BY, curated_graphs
+
+_GRAPH_CACHE = "provenance.graphs"
 
 
 @dataclass(frozen=True)
@@ -55,33 +58,16 @@ class MethodProvenance:
 
 def value_provenance(ctx: Context, methods: Sequence[str]) -> MethodProvenance:
     """The graphs behind every statement of ``methods`` (at most 100: one binding)."""
-    curated = curated_graphs(ctx)
-    prefix = ctx.graph_iri("")
-    graphs: dict[str, GraphSource] = {}
-    values: dict[tuple[str, str], dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-    per_method: dict[str, set[str]] = defaultdict(set)
     if not methods:
         return MethodProvenance({}, {})
+    values: dict[tuple[str, str], dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    per_method: dict[str, set[str]] = defaultdict(set)
     result = ctx.store.select(ctx.queries["value-provenance"].bind(method=list(methods)))
     for row in result.rows:
-        graph = str(row["graph"])
-        if graph not in graphs:
-            is_curated = graph in curated
-            recorded = {k: str(row[k]) for k in ("title", "licence", "credit", "file", "imported")
-                        if row.get(k) is not None}  # fmt: skip
-            graphs[graph] = GraphSource(
-                iri=graph,
-                name=graph.removeprefix(prefix),
-                title=recorded.get("title"),
-                licence=recorded.get("licence") or (CC_BY if is_curated else None),
-                credit=recorded.get("credit"),
-                file=recorded.get("file"),
-                imported=recorded.get("imported"),
-                curated=is_curated,
-            )
-        method, prop = str(row["method"]), str(row["property"])
+        graph, method, prop = str(row["graph"]), str(row["method"]), str(row["property"])
         values[(method, prop)][graph].add(str(row["value"]))
         per_method[method].add(graph)
+    graphs = graph_sources(ctx, {g for found in per_method.values() for g in found})
 
     def order(iri: str) -> tuple[bool, str]:
         return (not graphs[iri].curated, graphs[iri].name)
@@ -97,3 +83,39 @@ def value_provenance(ctx: Context, methods: Sequence[str]) -> MethodProvenance:
         cells,
         {m: tuple(graphs[g] for g in sorted(found, key=order)) for m, found in per_method.items()},
     )
+
+
+def graph_sources(ctx: Context, iris: Iterable[str]) -> dict[str, GraphSource]:
+    """What is recorded about each of the named graphs ``iris`` (``graph-sources.rq``), read
+    once per store version: a page asks again only for graphs it has not seen yet."""
+    cache = ctx.version_cache(_GRAPH_CACHE)
+    wanted = set(iris)
+    missing = sorted(wanted - cache.keys())
+    if missing:
+        curated = curated_graphs(ctx)
+        prefix = ctx.graph_iri("")
+        found: dict[str, GraphSource] = {}
+        rows = ctx.store.select(ctx.queries["graph-sources"].bind(graph=missing)).rows
+        recorded_by_graph = {
+            str(row["graph"]): {
+                k: str(row[k])
+                for k in ("title", "licence", "credit", "file", "imported")
+                if row.get(k) is not None
+            }
+            for row in rows
+        }
+        for graph in missing:
+            is_curated = graph in curated
+            recorded = recorded_by_graph.get(graph, {})
+            found[graph] = GraphSource(
+                iri=graph,
+                name=graph.removeprefix(prefix),
+                title=recorded.get("title"),
+                licence=recorded.get("licence") or (CC_BY if is_curated else None),
+                credit=recorded.get("credit"),
+                file=recorded.get("file"),
+                imported=recorded.get("imported"),
+                curated=is_curated,
+            )
+        cache.update(found)
+    return {g: cache[g] for g in wanted}

@@ -123,12 +123,8 @@ class EmbeddedStore(Store):
         names = tuple(v.value for v in solutions.variables)
         rows: list[dict[str, Node]] = []
         for solution in solutions:
-            row: dict[str, Node] = {}
-            for name in names:
-                term = solution[name]
-                if term is not None:
-                    row[name] = to_rdflib(term)
-            rows.append(row)
+            terms = zip(names, solution, strict=True)
+            rows.append({name: to_rdflib(term) for name, term in terms if term is not None})
         return SelectResult(names, rows)
 
     def select_rows(

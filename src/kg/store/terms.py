@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
@@ -11,6 +13,16 @@ _RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
 
 def to_rdflib(term: object) -> Node:
+    """The rdflib term of a pyoxigraph term. Terms are immutable on both sides, so the
+    terms a page reads again and again (labels, properties, languages) are converted once:
+    building an rdflib literal parses its lexical form, which costs more than the query."""
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    return _converted(term)
+
+
+@lru_cache(maxsize=1 << 16)
+def _converted(term: object) -> Node:
     if isinstance(term, ox.NamedNode):
         return URIRef(term.value)
     if isinstance(term, ox.Literal):

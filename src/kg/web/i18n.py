@@ -13,8 +13,9 @@ from typing import Any
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.support import NullTranslations
 from flask import Flask, g, request, url_for
-from flask_babel import Babel
+from flask_babel import Babel, get_translations
 
 LANGUAGES: dict[str, str] = {"en": "English", "th": "ไทย", "ja": "日本語"}
 DEFAULT_LANGUAGE = "en"
@@ -61,6 +62,15 @@ def init_app(app: Flask) -> None:
         locale_selector=ui_language,
         default_translation_directories=str(TRANSLATIONS),
     )
+    # Flask-Babel looks the catalogue up again for every string a template translates (a
+    # page has hundreds); the request's catalogue is looked up once and kept on ``g``.
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda s: _request_translations().ugettext(s),
+        ngettext=lambda s, p, n: _request_translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: _request_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _request_translations().unpgettext(c, s, p, n),
+    )
 
     @app.context_processor
     def language_context() -> dict[str, object]:
@@ -74,6 +84,15 @@ def init_app(app: Flask) -> None:
         response.vary.add("Accept-Language")
         response.vary.add("Cookie")
         return response
+
+
+def _request_translations() -> NullTranslations:
+    """The catalogue of the request's language, looked up once per request."""
+    found = g.get("kg_translations")
+    if found is None:
+        found = get_translations()
+        g.kg_translations = found
+    return found  # type: ignore[no-any-return]
 
 
 def language_url(code: str) -> str:
