@@ -68,3 +68,21 @@ def test_the_service_names_the_graph_of_each_statement(front: FlaskClient) -> No
     assert any(g.curated and g.licence == CC_BY for g in graphs.values())
     label = "http://www.w3.org/2004/02/skos/core#prefLabel"
     assert found.cell(iri, label)
+
+
+def test_the_pages_read_the_same_provenance_as_the_library_query(front: FlaskClient) -> None:  # noqa: F811
+    """Pages take each statement's graph from method-values.rq (one read fewer); the
+    library's value-provenance.rq must give the same, for every method of the catalogue."""
+    from kg.services.compare import compare
+    from kg.services.provenance import provenance_of
+    from kg.web.context import services
+
+    with front.application.app_context():
+        ctx = services()
+        rows = ctx.store.select(ctx.queries["list-methods"].bind()).rows
+        ids = [str(r["method"]).rsplit("/", 1)[-1] for r in rows]
+        assert len(ids) > 40
+        for method_id in ids:
+            iri = ctx.method_iri(method_id)
+            shown = compare(ctx, [method_id], lang="en", minimum=1, all_rows=True)
+            assert provenance_of(ctx, shown.statement_graphs) == value_provenance(ctx, [iri])

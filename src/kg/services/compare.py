@@ -13,8 +13,8 @@ stays the literal.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Literal as TypingLiteral
 
 from markupsafe import Markup
@@ -116,6 +116,11 @@ class Comparison:
     lang: str
     methods: tuple[MethodColumn, ...]
     rows: tuple[Row, ...]
+    statement_graphs: Mapping[tuple[str, str], Mapping[str, set[str]]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+    """(method IRI, property IRI) -> named graph -> values it states: where every statement
+    of the compared methods comes from (``kg.services.provenance.provenance_of``)."""
 
     @property
     def differing_rows(self) -> int:
@@ -215,7 +220,7 @@ def compare(
         )  # fmt: skip
         differs = definition.highlight and len({c.key for c in cells}) > 1
         rows.append(Row(definition, cells, differs))
-    return Comparison(lang, columns, tuple(rows))
+    return Comparison(lang, columns, tuple(rows), values.graphs)
 
 
 def _cell(

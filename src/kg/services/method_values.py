@@ -4,9 +4,10 @@
 offer in the SPARQL editor. Run on a large store it costs tens of milliseconds: each of its
 OPTIONAL lookups runs for every value. The pages instead read
 
-1. ``method-values.rq``: the methods' own statements, symmetric statements pointing at
-   them and the statements of structured values (year ranges, list cells) — patterns that all
-   start from the bound methods;
+1. ``method-values.rq``: the methods' own statements and symmetric statements pointing at
+   them, each with the named graph stating it (the pages' provenance markers), and the
+   statements of structured values (year ranges, list cells) — patterns that all start from
+   the bound methods;
 2. ``value-details.rq``: labels, names, citations, DOIs and links of the resources those
    statements point to, only for resources not already in a cache that is kept per store
    version (fields and families repeat on every page, persons and sources often);
@@ -54,6 +55,9 @@ class MethodValues:
     """Methods that exist (typed ``kg:Method``), by IRI."""
     rows: dict[tuple[str, str], list[ValueRow]]
     """(method IRI, property IRI) -> rows of that property's values."""
+    graphs: dict[tuple[str, str], dict[str, set[str]]]
+    """(method IRI, property IRI) -> named graph -> the values it states (IRIs, or the
+    literals' text): every statement of the methods, shown or not (their provenance)."""
 
 
 def read_method_values(
@@ -62,8 +66,10 @@ def read_method_values(
     """Headers and displayed rows of the methods ``iris`` for the ``properties`` shown."""
     lang = lang.lower()
     shown = set(properties)
-    statements: dict[str, dict[str, list[Node]]] = defaultdict(lambda: defaultdict(list))
+    # A dict per property keeps each value once, in the engine's order.
+    statements: dict[str, dict[str, dict[Node, None]]] = defaultdict(lambda: defaultdict(dict))
     structures: dict[str, list[tuple[str, Node]]] = defaultdict(list)
+    graphs: dict[tuple[str, str], dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     result = ctx.store.select(ctx.queries["method-values"].bind(method=list(iris)))
     for row in result.rows:
         method, prop, value = str(row["method"]), str(row["property"]), row["value"]
@@ -71,18 +77,20 @@ def read_method_values(
             subject = row.get("node", value)
             structures[str(subject)].append((str(row["detail"]), row["detailValue"]))
         else:
-            statements[method][prop].append(value)
+            statements[method][prop][value] = None
+            if "graph" in row:
+                graphs[(method, prop)][str(row["graph"])].add(str(value))
 
     headers = {
         iri: _header(statements[iri], lang)
         for iri in iris
-        if KG.Method in statements[iri].get(str(RDF.type), [])
+        if KG.Method in statements[iri].get(str(RDF.type), {})
     }
     kept: dict[tuple[str, str], list[Node]] = {}
     for iri in headers:
         for prop, values in statements[iri].items():
             if prop in shown:
-                kept[(iri, prop)] = _in_language(values, lang)
+                kept[(iri, prop)] = _in_language(list(values), lang)
     resources = {
         str(v)
         for values in kept.values()
@@ -94,7 +102,7 @@ def read_method_values(
         key: [r for value in values for r in _rows(value, described, structures, lang)]
         for key, values in kept.items()
     }
-    return MethodValues(headers, rows)
+    return MethodValues(headers, rows, {k: dict(v) for k, v in graphs.items()})
 
 
 # --- the rules of method-rows.rq --------------------------------------------------------------
@@ -132,9 +140,9 @@ def _pick_label(labels: Sequence[Node], lang: str) -> Node | None:
     return None
 
 
-def _header(statements: Mapping[str, list[Node]], lang: str) -> MethodHeader:
-    label = _pick_label(statements.get(str(SKOS.prefLabel), []), lang)
-    counts = statements.get(str(KG.relatedCount), [])
+def _header(statements: Mapping[str, Mapping[Node, None]], lang: str) -> MethodHeader:
+    label = _pick_label(list(statements.get(str(SKOS.prefLabel), {})), lang)
+    counts = list(statements.get(str(KG.relatedCount), {}))
     return MethodHeader(
         str(label) if label is not None else None,
         _lang_of(label) if label is not None else "",

@@ -11,7 +11,7 @@ come from, and per method the licences and credit lines of all of them.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 
 from kg.services.context import Context
@@ -57,16 +57,27 @@ class MethodProvenance:
 
 
 def value_provenance(ctx: Context, methods: Sequence[str]) -> MethodProvenance:
-    """The graphs behind every statement of ``methods`` (at most 100: one binding)."""
+    """The graphs behind every statement of ``methods`` (at most 100: one binding), read by
+    ``value-provenance.rq``. The pages take the same from their comparison instead
+    (``provenance_of``: ``method-values.rq`` reads each statement with its graph)."""
     if not methods:
         return MethodProvenance({}, {})
     values: dict[tuple[str, str], dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-    per_method: dict[str, set[str]] = defaultdict(set)
     result = ctx.store.select(ctx.queries["value-provenance"].bind(method=list(methods)))
     for row in result.rows:
-        graph, method, prop = str(row["graph"]), str(row["method"]), str(row["property"])
-        values[(method, prop)][graph].add(str(row["value"]))
-        per_method[method].add(graph)
+        key = (str(row["method"]), str(row["property"]))
+        values[key][str(row["graph"])].add(str(row["value"]))
+    return provenance_of(ctx, values)
+
+
+def provenance_of(
+    ctx: Context, statement_graphs: Mapping[tuple[str, str], Mapping[str, Set[str]]]
+) -> MethodProvenance:
+    """The provenance of statements given as (method, property) -> graph -> values, with
+    what is recorded about each graph (``graph_sources``)."""
+    per_method: dict[str, set[str]] = defaultdict(set)
+    for (method, _), by_graph in statement_graphs.items():
+        per_method[method].update(by_graph)
     graphs = graph_sources(ctx, {g for found in per_method.values() for g in found})
 
     def order(iri: str) -> tuple[bool, str]:
@@ -77,7 +88,7 @@ def value_provenance(ctx: Context, methods: Sequence[str]) -> MethodProvenance:
             CellSource(graphs[g], frozenset(found)) for g, found in sorted(by_graph.items(),
                                                                           key=lambda i: order(i[0]))
         )
-        for key, by_graph in values.items()
+        for key, by_graph in statement_graphs.items()
     }  # fmt: skip
     return MethodProvenance(
         cells,

@@ -51,7 +51,7 @@ from kg.services.compare_export import (
 )
 from kg.services.depth import method_depth
 from kg.services.pictures import completeness, method_graph, timeline
-from kg.services.provenance import value_provenance
+from kg.services.provenance import provenance_of
 from kg.services.sparql import query_isolation
 from kg.web import search as search_views
 from kg.web.context import services
@@ -179,7 +179,7 @@ def compare_page() -> str | BaseResponse:
     return render_template(
         "compare.html",
         comparison=comparison,
-        sources=value_provenance(ctx, [m.iri for m in comparison.methods]),
+        sources=provenance_of(ctx, comparison.statement_graphs),
         graph=method_graph(ctx, [m.iri for m in comparison.methods], lang=lang),
         timeline=timeline(comparison),
         completeness=completeness(comparison),
@@ -323,7 +323,7 @@ def method_page(method_id: str) -> str:
         abort(Response(render_template("not_found.html", ids=[method_id],
                                        suggestions=suggestions), status=404))  # fmt: skip
     method = described.methods[0]
-    sources = value_provenance(ctx, [method.iri])
+    sources = provenance_of(ctx, described.statement_graphs)
     return render_template(
         "method.html",
         method=method,
