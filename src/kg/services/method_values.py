@@ -76,10 +76,10 @@ def read_method_values(
         if "detail" in row:
             subject = row.get("node", value)
             structures[str(subject)].append((str(row["detail"]), row["detailValue"]))
+        elif "graph" in row:
+            graphs[(method, prop)][str(row["graph"])].add(str(value))
         else:
             statements[method][prop][value] = None
-            if "graph" in row:
-                graphs[(method, prop)][str(row["graph"])].add(str(value))
 
     headers = {
         iri: _header(statements[iri], lang)
