@@ -103,3 +103,25 @@ def test_unknown_methods_have_no_header(catalogue_ctx: Context) -> None:
     iri = catalogue_ctx.method_iri("no-such-method")
     read = read_method_values(catalogue_ctx, [iri, catalogue_ctx.method_iri("ddpm")], [], lang="en")
     assert list(read.headers) == [catalogue_ctx.method_iri("ddpm")]
+
+
+def test_statements_in_the_stores_own_default_graph_are_shown(tmp_path: Path) -> None:
+    """The pages read each statement once as the default graph has it and once per named
+    graph stating it: what only the store's own default graph holds (an update without GRAPH,
+    a Graph Store write to ?default) is still shown, with no graph to credit."""
+    from kg.config import Settings
+    from kg.services.compare import compare
+    from kg.services.provenance import provenance_of
+
+    ctx = Context.from_settings(Settings.from_env({}, store=str(tmp_path / "store")))
+    iri = ctx.method_iri("default-graph-method")
+    ctx.store.update(
+        "INSERT DATA { <" + iri + "> a <https://w3id.org/rmkg/ontology#Method> ; "
+        '<http://www.w3.org/2004/02/skos/core#prefLabel> "Default graph method"@en . }'
+    )
+    try:
+        shown = compare(ctx, ["default-graph-method"], lang="en", minimum=1, all_rows=True)
+        assert shown.methods[0].label == "Default graph method"
+        assert provenance_of(ctx, shown.statement_graphs).graphs == {}
+    finally:
+        ctx.store.close()
