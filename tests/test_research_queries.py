@@ -349,6 +349,14 @@ def _datasets_of_organization_fixture(rows: Rows) -> None:
     assert all((r["systems"], r["first"]) == ("2", "2020-05-28") for r in rows)
 
 
+def _synonyms(rows: Rows) -> None:  # EDAM's exact synonyms of Local alignment
+    assert [(r["synonym"], r["graph"]) for r in rows] == [
+        ("Local sequence alignment", f"{BASE}graph/edam-operations"),
+        ("Sequence alignment (local)", f"{BASE}graph/edam-operations"),
+        ("Smith-Waterman", f"{BASE}graph/edam-operations"),
+    ]
+
+
 EXPECTED: dict[str, Callable[[Rows], None]] = {
     "most-used-methods": _most_used, "usage-observations": _usage,
     "methods-under-method": _under_method, "broader-methods": _broader,
@@ -372,6 +380,7 @@ EXPECTED: dict[str, Callable[[Rows], None]] = {
     "co-originators": _co_originators_fixture, "sources-by-methods": _sources_by_methods_fixture,
     "methods-per-aio-concept": _per_aio_concept_fixture,
     "datasets-of-organization": _datasets_of_organization_fixture,
+    "method-synonyms": _synonyms,
 }  # fmt: skip
 
 
