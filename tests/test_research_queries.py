@@ -303,6 +303,60 @@ def _listing(rows: Rows) -> None:  # AI systems (the query's example class), sor
     assert labels == sorted(labels) and len(labels) == len(set(column(rows, "resource")))
 
 
+def _by_country_and_year_fixture(rows: Rows) -> None:
+    found = {(r["country"], r["year"]): (r["systems"], r["organizations"]) for r in rows}
+    assert found[("United States of America", "2023")] == ("2", "3")
+    assert found[("China", "2016")] == ("1", "1")
+    assert len(rows) == 10
+
+
+def _used_without_code_fixture(rows: Rows) -> None:
+    assert [(r["label"], r["papers"], r.get("source")) for r in rows] == [
+        ("Latent Diffusion Model", "238", iri("source", "rombach-2022-ldm")),
+        ("ELMo", "228", iri("source", "peters-2018-elmo")),
+    ]
+
+
+def _narrower_with_synonyms_fixture(rows: Rows) -> None:
+    local = [r for r in rows if r["narrower"] == iri("method", "local-alignment")]
+    assert [r["synonym"] for r in local] == [
+        "Local sequence alignment", "Sequence alignment (local)", "Smith-Waterman",
+    ]  # fmt: skip
+    assert {r["edam"] for r in local} == {"http://edamontology.org/operation_0495"}
+    assert len(column(rows, "narrower")) == 4
+
+
+def _co_originators_fixture(rows: Rows) -> None:
+    assert [(r["name"], r["methods"]) for r in rows[:3]] == [
+        ("Ajay Jain", "2"), ("Nataniel Ruiz", "2"), ("Pieter Abbeel", "2"),
+    ]  # fmt: skip
+
+
+def _sources_by_methods_fixture(rows: Rows) -> None:
+    assert [(r["source"], r["methods"], r.get("venue")) for r in rows] == [
+        (iri("source", "ho-2020-ddpm"), "3", iri("venue", "neurips")),
+        (iri("source", "arxiv-1608-06993"), "2", None),
+        (iri("source", "ruiz-2023-dreambooth"), "2", iri("venue", "cvpr")),
+    ]
+
+
+def _per_aio_concept_fixture(rows: Rows) -> None:
+    assert rows == []  # the fixture has no AIO term; see the default catalogue's check
+
+
+def _datasets_of_organization_fixture(rows: Rows) -> None:
+    assert column(rows, "label") == {"Books1", "Books2", "Common Crawl", "WebText2", "Wikipedia"}
+    assert all((r["systems"], r["first"]) == ("2", "2020-05-28") for r in rows)
+
+
+def _synonyms(rows: Rows) -> None:  # EDAM's exact synonyms of Local alignment
+    assert [(r["synonym"], r["graph"]) for r in rows] == [
+        ("Local sequence alignment", f"{BASE}graph/edam-operations"),
+        ("Sequence alignment (local)", f"{BASE}graph/edam-operations"),
+        ("Smith-Waterman", f"{BASE}graph/edam-operations"),
+    ]
+
+
 EXPECTED: dict[str, Callable[[Rows], None]] = {
     "most-used-methods": _most_used, "usage-observations": _usage,
     "methods-under-method": _under_method, "broader-methods": _broader,
@@ -320,6 +374,13 @@ EXPECTED: dict[str, Callable[[Rows], None]] = {
     "method-hierarchy": _hierarchy, "method-code": _code, "method-systems": _systems,
     "resource-facts": _facts, "dataset-observations": _observations,
     "list-resources": _listing,
+    "systems-by-country-and-year": _by_country_and_year_fixture,
+    "used-methods-without-code": _used_without_code_fixture,
+    "narrower-methods-with-synonyms": _narrower_with_synonyms_fixture,
+    "co-originators": _co_originators_fixture, "sources-by-methods": _sources_by_methods_fixture,
+    "methods-per-aio-concept": _per_aio_concept_fixture,
+    "datasets-of-organization": _datasets_of_organization_fixture,
+    "method-synonyms": _synonyms,
 }  # fmt: skip
 
 
@@ -567,6 +628,90 @@ ON_THE_DEFAULT_CATALOGUE: dict[str, Callable[[Rows], None]] = {
     "methods-without-evidence": _gaps_real, "method-code": _code_real,
     "dataset-observations": _observations_real,
 }  # fmt: skip
+
+
+# --- more questions researchers ask of the default catalogue (issue 15 e) ---------------------
+
+
+def _by_country_and_year(rows: Rows) -> None:
+    found = {(r["country"], r["year"]): r["systems"] for r in rows}
+    assert found[("China", "2024")] == "200"
+    assert found[("United States of America", "2024")] == "221"
+    assert min(int(r["year"]) for r in rows) >= 2015  # the example's "since"
+    assert [int(r["year"]) for r in rows] == sorted((int(r["year"]) for r in rows), reverse=True)
+
+
+def _used_without_code(rows: Rows) -> None:
+    first = rows[0]
+    assert (first["label"], first["papers"], first["date"]) == ("Softmax", "25634", "2025-03")
+    assert first["dataset"] == iri("dataset", "pwc-methods-2025-03")
+    bpe = next(r for r in rows if r["method"] == iri("method", "byte-pair-encoding"))
+    assert bpe["source"] == iri("source", "sennrich-2016-bpe")
+    assert all(int(r["papers"]) >= 100 for r in rows)  # the example's "minimum"
+    assert iri("method", "resnet") not in column(rows, "method")  # it has code
+
+
+def _narrower_with_synonyms(rows: Rows) -> None:
+    local = [r for r in rows if r["narrower"] == iri("method", "local-alignment")]
+    assert [r["synonym"] for r in local] == [
+        "Local sequence alignment",
+        "Sequence alignment (local)",
+    ]
+    assert {r["edam"] for r in local} == {"http://edamontology.org/operation_0495"}
+    assert {"global-alignment", "pairwise-sequence-alignment", "multiple-sequence-alignment",
+            "genome-alignment"} <= {r["narrower"].rsplit("/", 1)[1] for r in rows}  # fmt: skip
+    assert len(column(rows, "narrower")) == 8
+
+
+def _co_originators(rows: Rows) -> None:
+    assert [(r["name"], r["methods"]) for r in rows[:2]] == [
+        ("Ajay Jain", "5"),
+        ("Pieter Abbeel", "5"),
+    ]
+    assert iri("person", "jonathan-ho") not in column(rows, "coOriginator")
+
+
+def _sources_by_methods(rows: Rows) -> None:
+    first = rows[0]
+    assert (first["source"], first["arxivId"], first["methods"]) == (
+        iri("source", "arxiv-1602-07261"),
+        "1602.07261",
+        "11",
+    )
+    alexnet = next(r for r in rows if r["title"] == "ImageNet Classification with Deep "
+                   "Convolutional Neural Networks")  # fmt: skip
+    assert (alexnet["venue"], alexnet["methods"]) == (iri("venue", "neurips"), "3")  # imported
+    assert all(int(r["methods"]) >= 2 for r in rows)
+
+
+def _per_aio_concept(rows: Rows) -> None:
+    first = rows[0]
+    assert (first["label"], first["aio"], first["methods"]) == (
+        "Machine Learning Task",
+        "https://w3id.org/aio/MachineLearningTask",
+        "93",
+    )
+    ann = [r for r in rows if r["aio"] == "https://w3id.org/aio/ArtificialNeuralNetwork"]
+    assert [(r["cso"], r["methods"]) for r in ann] == [
+        ("https://cso.kmi.open.ac.uk/topics/ann", "67"),
+        ("https://cso.kmi.open.ac.uk/topics/artificial_neural_network", "67"),
+    ]
+
+
+def _datasets_of_organization(rows: Rows) -> None:
+    first = rows[0]
+    assert (first["label"], first["systems"], first["first"]) == ("Common Crawl", "9", "2020-05-28")
+    assert len(rows) == 12
+
+
+ON_THE_DEFAULT_CATALOGUE.update({
+    "systems-by-country-and-year": _by_country_and_year,
+    "used-methods-without-code": _used_without_code,
+    "narrower-methods-with-synonyms": _narrower_with_synonyms,
+    "co-originators": _co_originators, "sources-by-methods": _sources_by_methods,
+    "methods-per-aio-concept": _per_aio_concept,
+    "datasets-of-organization": _datasets_of_organization,
+})  # fmt: skip
 
 
 @pytest.mark.parametrize("name", list(ON_THE_DEFAULT_CATALOGUE))

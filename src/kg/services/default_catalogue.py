@@ -27,8 +27,12 @@ SOURCES: tuple[tuple[str, str | None, str], ...] = (
     ("aio-to-cso.sssom.tsv", "sssom", "AIO to CSO mappings (SSSOM)"),
     ("EDAM.tsv", "edam", "EDAM operations and topics (edam-ontology package)"),
 )
-"""(file in data/external/, or EDAM.tsv from the package; format; name), in import order:
-the SSSOM mappings need the AIO concepts in the store."""
+"""(file in data/external/, or EDAM.tsv from the package; format; name), in import order.
+The order is fixed, and part of what the default catalogue is: the SSSOM mappings need the
+AIO concepts in the store; Epoch AI's rows attach originators and ``kg:introducedWith`` to
+the Papers with Code methods of the same paper; and the first import wins a single-valued
+fact or a slug two sources claim (see ``data/external/README.md``). Re-importing any source
+afterwards, in any order, writes nothing."""
 
 Progress = Callable[[str], None]
 _COUNTED = re.compile(r"^(\d+) row\(s\): (.+)$")

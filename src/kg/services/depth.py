@@ -87,6 +87,15 @@ class Entry:
 
 
 @dataclass(frozen=True)
+class Synonym:
+    """A name an ontology gives a method (``skos:altLabel``), and who says so."""
+
+    text: str
+    lang: str | None
+    stated_in: Link
+
+
+@dataclass(frozen=True)
 class MethodDepth:
     broader: tuple[Link, ...]
     narrower: tuple[Link, ...]
@@ -94,11 +103,12 @@ class MethodDepth:
     code: tuple[Code, ...]
     identifiers: tuple[Identifier, ...]
     systems: tuple[Entry, ...]
+    synonyms: tuple[Synonym, ...] = ()
 
     @property
     def empty(self) -> bool:
         return not (self.broader or self.narrower or self.usage or self.code
-                    or self.identifiers or self.systems)  # fmt: skip
+                    or self.identifiers or self.systems or self.synonyms)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -212,6 +222,21 @@ def method_depth(ctx: Context, iri: str, *, lang: str) -> MethodDepth:
         code=code,
         identifiers=identifiers(ctx, iri),
         systems=systems,
+        synonyms=synonyms(ctx, iri),
+    )
+
+
+def synonyms(ctx: Context, iri: str) -> tuple[Synonym, ...]:
+    """The method's synonyms outside its alias lists, with the graph stating each
+    (``method-synonyms.rq``)."""
+    prefix = ctx.graph_iri("")
+    return tuple(
+        Synonym(
+            str(row["synonym"]),
+            _lang(row, "synonym"),
+            Link(str(row["graph"]).removeprefix(prefix), local_href(ctx, str(row["graph"]))),
+        )
+        for row in _select(ctx, "method-synonyms", method=iri)
     )
 
 

@@ -26,6 +26,7 @@ from kg.services.dumps import DUMPS
 from kg.services.jsonld import dumps as json_text
 from kg.services.jsonld import graph_document
 from kg.services.stats import count_triples
+from kg.services.turtle import FORMAT as TURTLE
 
 RdfFormat = TypingLiteral["turtle", "jsonld", "nt", "rdfxml"]
 RDF_FORMATS: tuple[RdfFormat, ...] = ("turtle", "jsonld", "nt", "rdfxml")
@@ -69,7 +70,7 @@ def serialize(
         return json_text(document)
     for prefix, namespace in prefixes(ctx).items():
         graph.bind(prefix, namespace, override=True, replace=True)
-    name = {"turtle": "turtle", "nt": "nt", "rdfxml": "xml"}[fmt]
+    name = {"turtle": TURTLE, "nt": "nt", "rdfxml": "xml"}[fmt]
     text = graph.serialize(format=name)
     return text if fmt != "nt" else "".join(sorted(text.splitlines(keepends=True)))
 

@@ -16,6 +16,7 @@ from kg.namespaces import PREFIXES, data_prefixes
 from kg.queries import BindingError, Query, QueryFileError, parse_query_file, query_kind
 from kg.services.context import Context
 from kg.services.guards import Limits, check_sparql
+from kg.services.turtle import FORMAT as TURTLE
 from kg.store import SelectResult
 
 
@@ -91,7 +92,7 @@ def run_query(ctx: Context, query: Query, params: Mapping[str, object]) -> Query
         graph = ctx.store.construct(text)
         for prefix, namespace in PREFIXES.items():
             graph.bind(prefix, namespace)
-        return QueryOutcome(query.kind, triples_turtle=graph.serialize(format="turtle"))
+        return QueryOutcome(query.kind, triples_turtle=graph.serialize(format=TURTLE))
     raise BindingError(f"{query.name}: updates are not run from the query library")
 
 

@@ -32,6 +32,7 @@ from kg.queries import BindingError, Query, UnknownQueryError, _code_only, term_
 from kg.services.context import Context
 from kg.services.guards import InputRejected, Limits, check_json_nesting, check_sparql
 from kg.services.querying import compact, expand_iri
+from kg.services.turtle import FORMAT as TURTLE
 from kg.store import QuerySyntaxError, RdfFormatName, RdfSyntaxError, StoreError, iri_problem
 from kg.store.base import (
     NotAcceptableError,
@@ -572,7 +573,7 @@ def service_description(ctx: Context, request: ProtocolRequest) -> ProtocolRespo
         editor = request.endpoint_url.rsplit("/", 1)[0] + "/query"
         return ProtocolResponse(303, headers={"Location": editor})
     graph = service_description_graph(ctx, request.endpoint_url)
-    fmt = {"turtle": "turtle", "nt": "nt", "jsonld": "json-ld", "rdfxml": "xml"}[chosen]
+    fmt = {"turtle": TURTLE, "nt": "nt", "jsonld": "json-ld", "rdfxml": "xml"}[chosen]
     return ProtocolResponse(200, graph.serialize(format=fmt).encode(), MEDIA_TYPES[chosen])
 
 

@@ -33,7 +33,7 @@ Node identity
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -50,7 +50,9 @@ from kg.services.imports.model import (
     Skipped,
     SourceRecord,
 )
+from kg.services.imports.resolution import Resolver
 from kg.services.imports.text import gyear, normalise, scripts_of, short_hash, slugify
+from kg.services.imports.venues import venue_of_address
 
 BIBO = Namespace("http://purl.org/ontology/bibo/")
 PRISM = Namespace("http://prismstandard.org/namespaces/basic/2.0/")
@@ -233,6 +235,11 @@ class GraphBuilder:
         self.batch_sources: dict[str, str] = {}
         self.graphs: dict[str, Graph] = {}
         self.notes: list[Skipped] = []
+        self.sources_with_venue: set[tuple[str, str]] = set()
+        self.venue_iris: dict[str, tuple[str | None, tuple[str, ...]]] = {}
+        """Printed venue name -> (the stored venue, or None; the venues it matched when several)."""
+        self.unlinked_venues: Counter[tuple[str, str]] = Counter()
+        """(file, printed venue name) -> how many sources name it that no one venue has."""
 
     # --- IRIs --------------------------------------------------------------------------------
 
@@ -253,6 +260,42 @@ class GraphBuilder:
         if name not in self.graphs:
             self.graphs[name] = Graph()
         return self.graphs[name]
+
+    # --- venues ------------------------------------------------------------------------------
+
+    def resolve_venues(self, names: Iterable[str | None]) -> None:
+        """Match printed venue names with the stored venues (one lookup for all)."""
+        wanted = {name for name in names if name} - self.venue_iris.keys()
+        if wanted:
+            self.venue_iris.update(Resolver(self.ctx, self.replaced).venues(wanted))
+
+    def venue(self, name: str | None, where: str) -> URIRef | None:
+        """The stored venue of a printed venue name (a citation's, or the one a source's
+        address names: ``venue_name``), else None: noted, never minted."""
+        if not name:
+            return None
+        if name not in self.venue_iris:
+            self.resolve_venues([name])
+        found, _ = self.venue_iris[name]
+        if found is None:
+            self.unlinked_venues[(where, name)] += 1
+            return None
+        return URIRef(found)
+
+    def venue_notes(self) -> list[Skipped]:
+        """One note per file and venue name left unlinked (then forgotten)."""
+        notes: list[Skipped] = []
+        for (where, name), count in sorted(self.unlinked_venues.items()):
+            _, candidates = self.venue_iris[name]
+            why = (
+                "matches several venues: " + ", ".join(candidates)
+                if candidates
+                else "is no venue of the store"
+            )
+            text = f"{count} × source names the venue {name!r}, which {why}"
+            notes.append(Skipped(where, f"{text}: left unlinked"))
+        self.unlinked_venues.clear()
+        return notes
 
     # --- grouping ----------------------------------------------------------------------------
 
@@ -310,6 +353,7 @@ class GraphBuilder:
                 merged.extend((str(r.where), iri) for r in members[1:])
                 outcomes.update((id(r), "merged") for r in members[1:])
                 outcomes[id(members[0])] = "created"
+        self.resolve_venues(venue_name(r.source) for r in records if r.source is not None)
         stored = [iri for _, iri, in_store in assignments if in_store]
         facts = load_method_facts(self.ctx, stored, self.replaced) if stored else {}
         key_to_iri = {
@@ -323,6 +367,7 @@ class GraphBuilder:
                 self._method(URIRef(iri), record, known, key_to_iri)
                 methods[record.graph].add(iri)
         record_iris = {id(r): iri for members, iri, _ in assignments for r in members}
+        self.notes.extend(self.venue_notes())
         return BuildResult(
             self.graphs, created, merged, skipped, methods, self.notes, record_iris, outcomes
         )
@@ -461,7 +506,7 @@ class GraphBuilder:
         for concept in record.families:
             g.add((method, KG.family, self._concept(g, KG.Family, concept)))
         if record.source is not None:
-            source = self._source(g, record.source)
+            source = self._source(g, record.source, str(record.where.path))
             if self._first_known(known, "source", str(source), record, "original source"):
                 g.add((method, KG.originalSource, source))
         for key in record.related_keys:
@@ -588,7 +633,7 @@ class GraphBuilder:
                     g.add((URIRef(parent), SKOS.narrower, node))
         return iris
 
-    def _source(self, g: Graph, source: SourceRecord) -> URIRef:
+    def _source(self, g: Graph, source: SourceRecord, where: str) -> URIRef:
         stored = None
         if source.citation is not None:
             stored = self.index.source_by_citation.get(source.citation.text)
@@ -615,6 +660,11 @@ class GraphBuilder:
             g.add((node, SCHEMA.url, URIRef(source.url)))
         if source.see_also:
             g.add((node, RDFS.seeAlso, URIRef(source.see_also)))
+        if (where, iri) not in self.sources_with_venue:  # once per source and file
+            self.sources_with_venue.add((where, iri))
+            venue = self.venue(venue_name(source), where)
+            if venue is not None:
+                g.add((node, KG.venue, venue))
         citation = source.citation
         if citation is not None:
             g.add((node, DCTERMS.bibliographicCitation, Literal(citation.text)))
@@ -688,6 +738,14 @@ def _first_english_alias(members: list[MethodRecord]) -> Literal | None:
             if alias.language == FALLBACK_LANGUAGE and "LATIN" in scripts_of(str(alias)):
                 return Literal(str(alias), lang=FALLBACK_LANGUAGE)
     return None
+
+
+def venue_name(source: SourceRecord) -> str | None:
+    """The venue a source record names: its citation's printed venue, else the one its
+    address names (``venues.py``)."""
+    if source.citation is not None and source.citation.venue:
+        return source.citation.venue
+    return venue_of_address(source.url)
 
 
 def _source_slug(source: SourceRecord) -> str:

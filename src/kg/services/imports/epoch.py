@@ -25,6 +25,7 @@ from pathlib import Path
 
 from kg.services.imports.model import ImportFailed, ParsedFile, Skipped, SystemRecord, Where
 from kg.services.imports.pwc import arxiv_id
+from kg.services.imports.text import canonical_decimal
 
 LICENCE = "https://creativecommons.org/licenses/by/4.0/"
 ATTRIBUTION = "Data: Epoch AI, 'All AI models' database (epoch.ai), CC BY 4.0"
@@ -196,7 +197,10 @@ def _system(row: dict[str, str], where: Where, notes: Counter[str]) -> SystemRec
         date=_date(row.get("Publication date")),
         domains=split_list(row.get("Domain")),
         approaches=split_list(row.get("Approach")),
-        parameters=str(parameters.to_integral_value()) if parameters is not None else None,
+        # a whole number (the file's floats carry noise: "247000000.00000003"), canonical
+        parameters=canonical_decimal(parameters.to_integral_value())
+        if parameters is not None
+        else None,
         compute=float(compute) if compute is not None else None,
         datasets=list(dict.fromkeys(datasets)),
         base_models=[b for b in [(row.get("Base model") or "").strip()] if b],

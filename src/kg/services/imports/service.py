@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Literal as TypingLiteral
 
@@ -22,7 +23,7 @@ from kg.services.imports.build import SCHEMA, BuildResult, GraphBuilder, StoreIn
 from kg.services.imports.model import ImportFailed, ParsedFile, Skipped
 from kg.services.imports.resolution import Ambiguous, Resolved
 from kg.services.imports.seed import FALLBACK_LANGUAGE, PageVocabulary, parse_seed
-from kg.services.imports.text import language_scripts, normalise, short_hash
+from kg.services.imports.text import canonical_decimal, language_scripts, normalise, short_hash
 from kg.services.loading import ONTOLOGY_GRAPH
 from kg.services.search import refresh_after_write
 from kg.store import GraphSource
@@ -375,9 +376,29 @@ def _unchanged(
             return False
     for name, graph in graphs.items():
         stored = ctx.store.construct(query.bind(graph=ctx.graph_iri(name)))
-        if set(stored) != set(graph):
+        if _canonical_triples(stored) != _canonical_triples(graph):
             return False
     return True
+
+
+def _canonical_triples(graph: Graph) -> set[tuple[object, ...]]:
+    """The triples with numbers in their canonical lexical form. A store keeps a number's
+    canonical form (pyoxigraph writes ``"675000000.0"^^xsd:decimal`` back as
+    ``"675000000"``), so comparing the terms an import would write with the stored ones as
+    they are found every file with a non-canonical number changed, on every re-import."""
+    return {(s, p, _canonical(o)) for s, p, o in graph}
+
+
+def _canonical(term: object) -> object:
+    if not isinstance(term, Literal) or term.datatype not in (XSD.decimal, XSD.integer):
+        return term
+    try:
+        value = Decimal(str(term).strip())
+    except InvalidOperation:
+        return term
+    if not value.is_finite() or (term.datatype == XSD.integer and value != value.to_integral()):
+        return term
+    return Literal(canonical_decimal(value), datatype=term.datatype)
 
 
 def _unchanged_report(

@@ -41,6 +41,7 @@ from kg.services.imports.resolution import (
     title_key,
 )
 from kg.services.imports.text import normalise, slugify
+from kg.services.imports.venues import venue_of_address
 
 _NO_EVIDENCE = "initials only or several candidates, and no shared co-author"
 DCAT_VERSION = URIRef("http://www.w3.org/ns/dcat#version")
@@ -94,6 +95,7 @@ class SystemBuilder:
         )
         datasets = self._named(KG.Dataset, "dataset", [n for r in records for n in r.datasets])
         people = self._people(records)
+        self.builder.resolve_venues(venue_of_address(r.url) for r in records)
         sources, methods = self._sources(records, people)
         by_name: dict[str, list[str]] = defaultdict(list)
         for record in records:
@@ -146,6 +148,7 @@ class SystemBuilder:
                 cited.add(iri)
                 self._citations(node, record.citations, observed_in)
         self.pf.resolved = [*self.resolved, *self.ambiguous]
+        self.pf.notes.extend(self.builder.venue_notes())
         self.pf.notes.extend(
             Skipped(str(self.pf.path), f"{n} × {why}") for why, n in sorted(self.notes.items())
         )
@@ -419,6 +422,9 @@ class SystemBuilder:
             self.g.add((node, BIBO.doi, Literal(first.doi)))
         if first.url and _valid_iri(first.url):
             self.g.add((node, SCHEMA.url, URIRef(first.url)))
+            venue = self.builder.venue(venue_of_address(first.url), str(self.pf.path))
+            if venue is not None:
+                self.g.add((node, KG.venue, venue))
         for person in people.get(first.where, {}).values():
             self.g.add((node, DCTERMS.creator, URIRef(person)))
 

@@ -7,6 +7,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 
 _NON_SLUG = re.compile(r"[^a-z0-9]+")
 _SPACES = re.compile(r"\s+")
@@ -26,6 +27,19 @@ def slugify(text: str, *, max_length: int = 60) -> str:
     if len(slug) > max_length:
         slug = slug[:max_length].rsplit("-", 1)[0] or slug[:max_length]
     return slug.strip("-")
+
+
+def canonical_decimal(value: Decimal) -> str:
+    """The canonical lexical form of an ``xsd:decimal`` (XSD 1.1), the form the store keeps:
+    no exponent, no leading zeros before the point but one, no trailing zeros after it, and
+    no point at all for a whole number (``"675000000"``, ``"2.5"``, ``"0.25"``). Written so,
+    a re-import states the very term the store holds, and every serialization agrees."""
+    if not value.is_finite():
+        raise ValueError(f"not a decimal: {value}")
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
 
 
 def short_hash(*parts: str, length: int = 10) -> str:
