@@ -234,9 +234,10 @@ def synonyms(ctx: Context, iri: str) -> tuple[Synonym, ...]:
         Synonym(
             str(row["synonym"]),
             _lang(row, "synonym"),
-            Link(str(row["graph"]).removeprefix(prefix), local_href(ctx, str(row["graph"]))),
+            Link(graph.removeprefix(prefix), local_href(ctx, graph)),
         )
         for row in _select(ctx, "method-synonyms", method=iri)
+        for graph in sorted(set(str(row.get("graphs", "")).split()))
     )
 
 
