@@ -12,12 +12,17 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
 KG = [sys.executable, "-m", "kg.cli"]
+START_WITHIN = 180
+"""Seconds a service may take to answer /health after it starts: a loaded machine starts
+gunicorn and its query workers slowly, so the bound only catches a service that never comes."""
 
 
 def free_port() -> int:
@@ -87,7 +92,7 @@ def serve(store: Path, *, load: bool = True, **settings: str) -> Iterator[Served
         )
     url = f"http://127.0.0.1:{env['KG_PORT']}/"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + START_WITHIN
         while True:
             try:
                 urllib.request.urlopen(url + "health", timeout=2).close()
@@ -99,7 +104,7 @@ def serve(store: Path, *, load: bool = True, **settings: str) -> Iterator[Served
         yield Served(url, process, store, log)
     finally:
         process.terminate()
-        process.wait(timeout=20)
+        process.wait(timeout=60)
 
 
 @dataclass
@@ -108,6 +113,16 @@ class Answer:
     headers: Mapping[str, str]
     body: bytes
     seconds: float
+
+
+def eventually(condition: Callable[[], bool], what: str, seconds: float = 60) -> None:
+    """Wait until ``condition()`` holds; fail after ``seconds`` (a generous bound: what is
+    waited for is a condition, never a speed)."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"{what}: not within {seconds} s")
+        time.sleep(0.2)
 
 
 def fetch(
