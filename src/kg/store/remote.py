@@ -354,16 +354,16 @@ class RemoteStore(Store):
         return counts[0] if counts else 0
 
     def _graph_triples(self, graph: str) -> Iterator[ox.Triple]:
-        return self._triples(self.queries["graph-content"].bind(graph=graph))
+        return self._row_triples(self.queries["graph-content"].bind(graph=graph))
 
     def _union_triples(self, graph: str) -> Iterator[ox.Triple]:
         """The triples of ``graph`` that no graph of kg's with a smaller IRI holds."""
         query = self.queries["union-content"].bind(
             graph=graph, meta=self.meta_graph, reserved=self.reserved, default=self.default_graph
         )
-        return self._triples(query)
+        return self._row_triples(query)
 
-    def _triples(self, query: str) -> Iterator[ox.Triple]:
+    def _row_triples(self, query: str) -> Iterator[ox.Triple]:
         """The rows of a (subject, predicate, object) query, as triples."""
         with self._solutions(query, ()) as solutions:
             for s in solutions:
