@@ -138,7 +138,7 @@ def start_oxigraph(directory: Path) -> Backend:
         stdout=output, stderr=subprocess.STDOUT,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
-    _wait_until_up(process, f"{url}/query", log, 30)
+    _wait_until_up(process, f"{url}/query", log, 180)
     return Backend(
         "oxigraph",
         {
@@ -208,7 +208,7 @@ def start_virtuoso(directory: Path, *, max_rows: int | None = None) -> Backend:
         cwd=directory, stdout=output, stderr=subprocess.STDOUT,
     )  # fmt: skip
     url = f"http://127.0.0.1:{http_port}"
-    _wait_until_up(process, f"{url}/sparql", log, 90)
+    _wait_until_up(process, f"{url}/sparql", log, 300)
     return Backend(
         "virtuoso",
         {

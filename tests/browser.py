@@ -15,6 +15,10 @@ from kg.config import PROJECT_ROOT
 from tests.served import serve
 
 CHROMIUM = "/usr/bin/chromium"
+WAIT_MS = 120_000
+"""Milliseconds a page may take to show what a test waits for (Playwright's waits; its
+default is 30 s): generous, as a busy machine renders slowly, and only a page that never
+shows it takes longer."""
 ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "browser"
 CHROMIUM_ARGS = [
     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -65,7 +69,9 @@ def in_browser(test: Callable[[Any], None], *, bypass_csp: bool = False) -> None
                 browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
                 try:
                     viewport = {"width": 1280, "height": 1000}
-                    test(browser.new_page(viewport=viewport, bypass_csp=bypass_csp))
+                    page = browser.new_page(viewport=viewport, bypass_csp=bypass_csp)
+                    page.set_default_timeout(WAIT_MS)
+                    test(page)
                 finally:
                     browser.close()
         except BaseException as exc:  # noqa: BLE001 - re-raised in the test's thread

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import filecmp
 import os
 import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,7 @@ from flask.testing import FlaskClient
 from kg.config import PROJECT_ROOT, Settings
 from kg.services.context import Context
 from kg.services.default_catalogue import DefaultReport
+from kg.services.imports import ImportReport, import_files
 from kg.services.loading import load_files
 from tests.backends import (
     BACKENDS,
@@ -25,6 +28,7 @@ from tests.backends import (
     start_oxigraph,
     start_virtuoso,
 )
+from tests.stores import copy_store, open_copy
 
 SHARED = PROJECT_ROOT.parent / "shared"
 
@@ -71,18 +75,92 @@ def catalogue_ctx(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Context]
     context.store.close()
 
 
+STAGED_SOURCES = 2
+"""The default catalogue's build is copied aside after its first two sources (Papers with
+Code, then Epoch AI): the store that tests of those two real files read."""
+
+
 @pytest.fixture(scope="session")
-def default_catalogue(
+def default_build(
     tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[tuple[Context, DefaultReport]]:
+) -> Iterator[tuple[Context, DefaultReport, Path]]:
     """The default catalogue (``kg load`` without arguments: the curated files and the
-    shipped sources), built once for the session, with the build's report. Read-only, but
-    for re-imports that leave it as it was."""
+    shipped sources), built once for the session, with the build's report, and a copy of the
+    store as it stood after the first ``STAGED_SOURCES`` imports (absent when the build
+    imported fewer)."""
     from kg.services.default_catalogue import build_default
 
-    store_dir = tmp_path_factory.mktemp("default") / "store"
+    root = tmp_path_factory.mktemp("default")
+    store_dir, staged = root / "store", root / "staged"
     context = Context.from_settings(Settings.from_env({}, store=str(store_dir), rate_limit=0))
-    yield context, build_default(context)
+    started = 0
+
+    def progress(message: str) -> None:
+        nonlocal started
+        if message.startswith("importing "):  # said before each source's import
+            if started == STAGED_SOURCES:
+                copy_store(store_dir, staged)
+            started += 1
+
+    report = build_default(context, progress)
+    yield context, report, staged
+    context.store.close()
+
+
+@pytest.fixture(scope="session")
+def default_catalogue(
+    default_build: tuple[Context, DefaultReport, Path],
+) -> tuple[Context, DefaultReport]:
+    """The default catalogue and its build's report. Read-only, but for re-imports that
+    leave it as it was."""
+    context, report, _ = default_build
+    return context, report
+
+
+@dataclass(frozen=True)
+class RealImports:
+    """The curated catalogue, then ../shared/data's Papers with Code file and Epoch AI file
+    imported in that order: the store (read it through a copy, ``tests.stores.open_copy``)
+    and the report of each import."""
+
+    store: Path
+    pwc: ImportReport
+    epoch: ImportReport
+
+
+REAL_FILES = ("pwc_methods_2025-03.json", "epoch_all_ai_models_2025-04.csv")
+
+
+@pytest.fixture(scope="session")
+def real_imports(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> RealImports:
+    """Built once: taken from the default catalogue's build when data/external/ ships the
+    same files as ../shared/data (that build imports them first, in this order, into the
+    curated catalogue), imported here otherwise."""
+    pwc, epoch = (shared_path("data", name) for name in REAL_FILES)
+    shipped = PROJECT_ROOT / "data" / "external"
+    if all((shipped / p.name).is_file() and filecmp.cmp(shipped / p.name, p, shallow=False)
+           for p in (pwc, epoch)):  # fmt: skip
+        _, report, staged = request.getfixturevalue("default_build")
+        names = [source.path.name for source in report.sources[:STAGED_SOURCES]]
+        if staged.is_dir() and names == list(REAL_FILES):
+            return RealImports(staged, report.sources[0].report, report.sources[1].report)
+    store = tmp_path_factory.mktemp("real-imports") / "store"
+    ctx = Context.from_settings(Settings.from_env({}, store=str(store)))
+    load_files(ctx, [Path(ctx.settings.data_dir)])
+    first = import_files(ctx, [pwc], format="pwc")
+    second = import_files(ctx, [epoch], format="epoch")
+    ctx.store.close()
+    return RealImports(store, first, second)
+
+
+@pytest.fixture
+def curated_copy(catalogue_ctx: Context, tmp_path: Path) -> Iterator[Context]:
+    """A store of the test's own holding the curated catalogue (a copy of the session's, so
+    nothing is loaded again): for tests that write."""
+    context = open_copy(Path(catalogue_ctx.settings.store), tmp_path / "store")
+    yield context
     context.store.close()
 
 

@@ -3,21 +3,31 @@ listener, and small HTTP helpers that never raise on an error status."""
 
 from __future__ import annotations
 
+import atexit
 import http.server
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
+from tests.stores import copy_store
+
 KG = [sys.executable, "-m", "kg.cli"]
+START_WITHIN = 180
+"""Seconds a service may take to answer /health after it starts: a loaded machine starts
+gunicorn and its query workers slowly, so the bound only catches a service that never comes."""
 
 
 def free_port() -> int:
@@ -73,13 +83,41 @@ def kg_env(store: Path, **settings: str) -> dict[str, str]:
     return env
 
 
+SERVING_ONLY = {
+    "host", "port", "workers", "threads", "site_name", "query_timeout", "max_rows",
+    "write_token", "max_queries", "max_query_length", "max_nesting", "max_request_bytes",
+    "home_list_limit", "rate_limit", "allow_remote",
+}  # fmt: skip
+"""Settings that change how a service answers, not what `kg load --curated` writes."""
+_curated: list[Path] = []
+
+
+def load_curated(store: Path, env: Mapping[str, str], settings: Mapping[str, str]) -> None:
+    """`kg load --curated` into ``store``. Done once per session: a new store directory
+    (with only serving settings) gets a copy of that first store (tests/stores.py)."""
+    if store.exists() or not set(settings) <= SERVING_ONLY:
+        subprocess.run([*KG, "load", "--curated"], env=env, check=True, capture_output=True)
+        return
+    if not _curated:
+        # outside pytest's numbered directories, which other sessions on the machine prune
+        directory = Path(tempfile.mkdtemp(prefix="kg-curated-"))
+        atexit.register(shutil.rmtree, directory, True)
+        first = directory / "store"
+        subprocess.run(
+            [*KG, "load", "--curated"], env={**env, "KG_STORE": str(first)},
+            check=True, capture_output=True,
+        )  # fmt: skip
+        _curated.append(first)
+    copy_store(_curated[0], store)
+
+
 @contextmanager
 def serve(store: Path, *, load: bool = True, **settings: str) -> Iterator[Served]:
     """`kg serve` on a free 127.0.0.1 port over ``store`` (loaded with the curated catalogue when
     ``load``), one web worker; stopped by PID afterwards."""
     env = kg_env(store, port=str(free_port()), workers="1", **settings)
     if load:
-        subprocess.run([*KG, "load", "--curated"], env=env, check=True, capture_output=True)
+        load_curated(store, env, settings)
     log = store.parent / f"server-{env['KG_PORT']}.log"
     with log.open("w") as log_file:
         process = subprocess.Popen(
@@ -87,7 +125,7 @@ def serve(store: Path, *, load: bool = True, **settings: str) -> Iterator[Served
         )
     url = f"http://127.0.0.1:{env['KG_PORT']}/"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + START_WITHIN
         while True:
             try:
                 urllib.request.urlopen(url + "health", timeout=2).close()
@@ -99,7 +137,7 @@ def serve(store: Path, *, load: bool = True, **settings: str) -> Iterator[Served
         yield Served(url, process, store, log)
     finally:
         process.terminate()
-        process.wait(timeout=20)
+        process.wait(timeout=60)
 
 
 @dataclass
@@ -108,6 +146,16 @@ class Answer:
     headers: Mapping[str, str]
     body: bytes
     seconds: float
+
+
+def eventually(condition: Callable[[], bool], what: str, seconds: float = 60) -> None:
+    """Wait until ``condition()`` holds; fail after ``seconds`` (a generous bound: what is
+    waited for is a condition, never a speed)."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"{what}: not within {seconds} s")
+        time.sleep(0.2)
 
 
 def fetch(

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from kg.config import PROJECT_ROOT
-from tests.browser import in_browser
+from tests.browser import WAIT_MS, in_browser
 from tests.test_browser_screens import PAGES, WIDTHS, screens_server  # noqa: F401
 
 pytestmark = pytest.mark.browser
@@ -42,7 +42,7 @@ def _every_page(page: Any, base: str, lang: str, problems: list[str]) -> None:
             separator = "&" if "?" in path else "?"
             page.goto(f"{base}{path}{separator}lang={lang}", wait_until="load")
             if "/query" in page.url:  # the editor draws itself after load
-                page.wait_for_selector(".yasqe .CodeMirror", timeout=15000)
+                page.wait_for_selector(".yasqe .CodeMirror", timeout=WAIT_MS)
             page.add_script_tag(path=str(AXE))
             for v in page.evaluate(RUN):
                 if v["impact"] in SEVERE:

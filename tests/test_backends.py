@@ -117,6 +117,34 @@ def test_dumps_hold_every_graph(store_ctx: Context, tmp_path: Path, fmt: str) ->
             assert len(graph) and all(t in union for t in graph if not _has_blank(t))
 
 
+RESTATED = """\
+@prefix kg: <https://w3id.org/rmkg/ontology#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix method: <method/> .
+method:alpha a kg:Method ; skos:prefLabel "Alpha"@en .
+method:beta kg:relatedMethod method:alpha .
+"""
+
+
+@pytest.mark.parametrize("fmt", ["turtle", "nt"])
+def test_whole_store_triples_dumps_hold_a_triple_two_graphs_state_once(
+    store_ctx: Context, tmp_path: Path, fmt: str
+) -> None:
+    """The union of the graphs is a set on every backend (as tests/test_union_duplicates.py
+    checks on the embedded store): three triples of "lab" restated by "again" are one each."""
+    lab, again = write(tmp_path / "lab.ttl", LAB), write(tmp_path / "again.ttl", RESTATED)
+    load_files(store_ctx, [lab, again])
+    expected = named_graph(store_ctx, "ontology") + named_graph(store_ctx, "lab")
+    assert store_ctx.store.quad_count() == len(expected) + 3
+    buffer = io.BytesIO()
+    store_ctx.store.dump(buffer, fmt)  # type: ignore[arg-type]
+    text = buffer.getvalue().decode("utf-8")
+    if fmt == "nt":
+        lines = [line for line in text.splitlines() if line.strip()]
+        assert len(lines) == len(set(lines)) == len(expected)
+    assert isomorphic(Graph().parse(data=text, format=fmt), expected)
+
+
 def _has_blank(triple: tuple[object, ...]) -> bool:
     return any(type(term).__name__ == "BNode" for term in triple)
 

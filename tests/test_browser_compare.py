@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser import ARTIFACTS, browser, live_server  # noqa: F401 - fixtures
+from tests.browser import ARTIFACTS, WAIT_MS, browser, live_server  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.browser
 
@@ -17,6 +17,7 @@ FTDM = "fine-tuned-diffusion-model"
 
 def test_remove_add_toggle_and_switch_language(browser: Any, live_server: str) -> None:  # noqa: F811
     page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.set_default_timeout(WAIT_MS)
     page.goto(f"{live_server}compare?m={TLDM}&m={FTDM}&m=ddpm&lang=en")
     assert page.locator("table.compare thead th.method").count() == 3
     page.screenshot(path=str(ARTIFACTS / "1-three-methods.png"), full_page=True)
@@ -28,7 +29,7 @@ def test_remove_add_toggle_and_switch_language(browser: Any, live_server: str) -
     box = page.get_by_label("Add a method")
     box.press_sequentially("LoR", delay=50)
     page.wait_for_function(
-        "document.querySelectorAll('#add-method-options option').length > 0", timeout=5000
+        "document.querySelectorAll('#add-method-options option').length > 0", timeout=WAIT_MS
     )
     suggestion = page.locator("#add-method-options option").first.get_attribute("value")
     assert suggestion == "Low-Rank Adaptation"  # found through its alias LoRA
@@ -56,6 +57,7 @@ def test_narrow_screen_keeps_row_labels_in_view(browser: Any, live_server: str) 
     ids = [TLDM, FTDM, "ddpm", "lora", "dreambooth", "latent-diffusion-model", "textual-inversion",
            "self-supervised-diffusion-model"]  # fmt: skip
     page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.set_default_timeout(WAIT_MS)
     page.goto(f"{live_server}compare?" + "&".join(f"m={i}" for i in ids) + "&lang=ja")
     assert page.locator("table.compare thead th.method").count() == 8
     region = page.locator(".table-scroll")

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from kg.config import PROJECT_ROOT
-from tests.browser import ARTIFACTS, in_browser
+from tests.browser import ARTIFACTS, WAIT_MS, in_browser
 from tests.served import KG, Served, kg_env, serve
 
 pytestmark = pytest.mark.browser
@@ -62,7 +62,7 @@ def test_katex_typesets_the_math_of_a_summary(markdown_server: Served) -> None:
         assert response is not None and response.status == 200
         policy = response.headers["content-security-policy"]
         assert "unsafe-inline" not in policy and "script-src 'self'" in policy
-        page.wait_for_selector(".rich-text .math math", timeout=10000)
+        page.wait_for_selector(".rich-text .math math", timeout=WAIT_MS)
         page.wait_for_timeout(300)
         state = page.evaluate(MATH_STATE)
         assert len(state) == FORMULAS
@@ -93,7 +93,7 @@ def test_katex_typesets_the_math_of_a_summary(markdown_server: Served) -> None:
         assert problems == [], problems[:5]
 
         page.goto(markdown_server.url + COMPARE_PAGE)
-        page.wait_for_selector("table.compare .rich-text .math math", timeout=10000)
+        page.wait_for_selector("table.compare .rich-text .math math", timeout=WAIT_MS)
         assert page.locator("table.compare .rich-text .math math").count() == FORMULAS - 2
         page.screenshot(path=str(ARTIFACTS / "math-compare-page.png"), full_page=True)
         assert problems == [], problems[:5]

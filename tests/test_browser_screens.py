@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from kg.config import PROJECT_ROOT
-from tests.browser import ARTIFACTS, in_browser
+from tests.browser import ARTIFACTS, WAIT_MS, in_browser
 from tests.served import KG, kg_env, serve
 
 pytestmark = pytest.mark.browser
@@ -77,7 +77,7 @@ def _visit(page: Any, url: str, errors: list[str]) -> None:
     errors.clear()
     page.goto(url, wait_until="load")
     if "/query" in url:  # the editor draws itself after load
-        page.wait_for_selector(".yasqe .CodeMirror", timeout=15000)
+        page.wait_for_selector(".yasqe .CodeMirror", timeout=WAIT_MS)
 
 
 @pytest.mark.parametrize("lang", ["en", "th", "ja"])
@@ -156,9 +156,9 @@ def test_query_editor_results_link_to_local_pages(screens_server: str) -> None:
 
 def _editor_links(page: Any, screens_server: str) -> None:
     page.goto(f"{screens_server}query?name=most-used-methods")
-    page.wait_for_selector(".yasqe .CodeMirror", timeout=15000)
+    page.wait_for_selector(".yasqe .CodeMirror", timeout=WAIT_MS)
     page.locator(".yasqe_queryButton").click()
-    page.wait_for_selector(".yasr table.dataTable a.iri", timeout=20000)
+    page.wait_for_selector(".yasr table.dataTable a.iri", timeout=WAIT_MS)
     hrefs = page.eval_on_selector_all(".yasr a.iri", "els => els.map(e => e.getAttribute('href'))")
     ours = [h for h in hrefs if h.startswith("/")]
     assert "/methods/dropout" in ours

@@ -47,11 +47,9 @@ def curated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Context]:
 
 
 @pytest.fixture
-def catalogue(tmp_path: Path) -> Iterator[Context]:
-    ctx = Context.from_settings(Settings.from_env({}, store=str(tmp_path / "store")))
-    load_files(ctx, [Path(ctx.settings.data_dir)])
-    yield ctx
-    ctx.store.close()
+def catalogue(curated_copy: Context) -> Context:
+    """The curated catalogue, in a store of the test's own."""
+    return curated_copy
 
 
 # --- names -----------------------------------------------------------------------------------

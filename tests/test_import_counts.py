@@ -4,18 +4,16 @@ reason), and a file that yields nothing writes no graph at all."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from kg.cli import main
-from kg.config import PROJECT_ROOT, Settings
+from kg.config import PROJECT_ROOT
 from kg.services.context import Context
 from kg.services.imports import ImportReport, import_files
-from kg.services.loading import load_files
-from tests.conftest import shared_path
+from tests.conftest import RealImports, shared_path
 
 EXAMPLE = PROJECT_ROOT / "examples" / "lab-methods.csv"
 MAPPING = PROJECT_ROOT / "examples" / "lab-methods.toml"
@@ -23,11 +21,9 @@ EPOCH_HEADER = "Model,Authors,Link\n"
 
 
 @pytest.fixture
-def catalogue(tmp_path: Path) -> Iterator[Context]:
-    ctx = Context.from_settings(Settings.from_env({}, store=str(tmp_path / "store")))
-    load_files(ctx, [Path(ctx.settings.data_dir)])
-    yield ctx
-    ctx.store.close()
+def catalogue(curated_copy: Context) -> Context:
+    """The curated catalogue, in a store of the test's own."""
+    return curated_copy
 
 
 def assert_accounted(report: ImportReport) -> None:
@@ -102,11 +98,12 @@ def test_an_import_that_yields_nothing_writes_no_graph(catalogue: Context, tmp_p
     ("name", "fmt"),
     [("pwc_methods_2025-03.json", "pwc"), ("epoch_all_ai_models_2025-04.csv", "epoch")],
 )
-def test_the_real_files_are_accounted_for(catalogue: Context, name: str, fmt: str) -> None:
+def test_the_real_files_are_accounted_for(real_imports: RealImports, name: str, fmt: str) -> None:
+    """Each real file imported into the curated catalogue (Epoch AI's after Papers with
+    Code's: the originators go to methods the Papers with Code import made)."""
     path = shared_path("data", name)
-    if fmt == "epoch":  # the originators go to methods the Papers with Code import made
-        import_files(catalogue, [shared_path("data", "pwc_methods_2025-03.json")])
-    report = import_files(catalogue, [path], format=fmt)
+    report = real_imports.pwc if fmt == "pwc" else real_imports.epoch
+    assert [p.name for p in report.files] == [name]
     assert_accounted(report)
     (summary,) = report.summaries
     if fmt == "pwc":

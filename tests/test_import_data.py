@@ -12,14 +12,14 @@ import pytest
 from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, SKOS
 
-from kg.config import Settings
 from kg.namespaces import KG
 from kg.services.context import Context
 from kg.services.imports import ImportFailed, import_files
 from kg.services.loading import load_files
 from kg.services.rich_text import render_markdown
-from tests.conftest import shared_path
+from tests.conftest import RealImports, shared_path
 from tests.graphs import dump, union
+from tests.stores import open_copy
 
 pytestmark = pytest.mark.shared
 
@@ -29,14 +29,12 @@ METHOD = "https://w3id.org/rmkg/method/"
 
 
 @pytest.fixture(scope="module")
-def imported(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Context, Graph]]:
-    """The catalogue, then Papers with Code and Epoch AI imported (read-only)."""
-    pwc, epoch = shared_path(*PWC), shared_path(*EPOCH)
-    store = tmp_path_factory.mktemp("imports") / "store"
-    ctx = Context.from_settings(Settings.from_env({}, store=str(store)))
-    load_files(ctx, [Path(ctx.settings.data_dir)])
-    import_files(ctx, [pwc])
-    import_files(ctx, [epoch])
+def imported(
+    real_imports: RealImports, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Context, Graph]]:
+    """The catalogue, then Papers with Code and Epoch AI imported (read-only): a copy of the
+    session's store of those imports."""
+    ctx = open_copy(real_imports.store, tmp_path_factory.mktemp("imports") / "store")
     yield ctx, union(ctx)
     ctx.store.close()
 

@@ -37,10 +37,9 @@ LIST_COLUMNS = ("Also known as", "Field", "Originators", "Related")
 
 
 @pytest.fixture
-def catalogue(ctx: Context) -> Context:
+def catalogue(curated_copy: Context) -> Context:
     """A store with the curated catalogue (a fresh one per test: the tests write)."""
-    load_files(ctx, [Path(ctx.settings.data_dir)])
-    return ctx
+    return curated_copy
 
 
 def skolem_as_blank(graph: Graph) -> Graph:

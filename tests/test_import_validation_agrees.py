@@ -10,7 +10,6 @@ result on a node the import touches was reported.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -58,11 +57,9 @@ def check_agrees(ctx: Context, report: ImportReport, before: set[Key]) -> set[Ke
 
 
 @pytest.fixture
-def catalogue(tmp_path: Path) -> Iterator[Context]:
-    ctx = Context.from_settings(Settings.from_env({}, store=str(tmp_path / "store")))
-    load_files(ctx, [Path(ctx.settings.data_dir)])
-    yield ctx
-    ctx.store.close()
+def catalogue(curated_copy: Context) -> Context:
+    """The curated catalogue, in a store of the test's own."""
+    return curated_copy
 
 
 def test_the_example_spreadsheet_on_the_catalogue(catalogue: Context) -> None:

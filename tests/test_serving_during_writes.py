@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.served import KG, Served, fetch, kg_env, serve
+from tests.served import KG, Served, eventually, fetch, kg_env, serve
 
 TRIPLES = 200_000
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH <https://w3id.org/rmkg/graph/bulk> { ?s ?p ?o } }"
@@ -29,16 +29,23 @@ def bulk_file(tmp_path: Path) -> Path:
     return path
 
 
-def watch(server: Served, stop: threading.Event, seen: Counter[str], failures: list[str]) -> None:
-    """Ask the three kinds of request in a loop; count the bulk graph's sizes seen."""
+def watch(
+    server: Served,
+    stop: threading.Event,
+    seen: list[tuple[float, float, str]],
+    failures: list[str],
+) -> None:
+    """Ask the three kinds of request in a loop; note the bulk graph's size each count saw,
+    with when it was asked and when it was answered."""
     count_url = server.url + "sparql?" + urllib.parse.urlencode({"query": COUNT, "format": "csv"})
     while not stop.is_set():
         for url in (server.url + "health", server.url + "compare?m=ddpm&m=lora", count_url):
-            answer = fetch(url, timeout=30)
+            asked = time.monotonic()
+            answer = fetch(url, timeout=120)
             if answer.status != 200:
                 failures.append(f"{url}: {answer.status}")
             elif url == count_url:
-                seen[answer.body.decode().split()[-1]] += 1
+                seen.append((asked, time.monotonic(), answer.body.decode().split()[-1]))
 
 
 def test_the_service_answers_from_the_last_good_snapshot_during_an_import(
@@ -46,7 +53,7 @@ def test_the_service_answers_from_the_last_good_snapshot_during_an_import(
 ) -> None:
     data = bulk_file(tmp_path)
     with serve(tmp_path / "store", rate_limit="0") as server:
-        seen: Counter[str] = Counter()
+        seen: list[tuple[float, float, str]] = []
         failures: list[str] = []
         stop = threading.Event()
         watchers = [
@@ -54,20 +61,25 @@ def test_the_service_answers_from_the_last_good_snapshot_during_an_import(
         ]
         for watcher in watchers:
             watcher.start()
-        time.sleep(0.5)
+        eventually(lambda: len(seen) > 0, "a count answered before the load")
         started = time.monotonic()
         load = subprocess.run(
             [*KG, "load", str(data)], env=kg_env(server.store), capture_output=True, text=True
         )
-        duration = time.monotonic() - started
-        time.sleep(1.0)
+        ended = time.monotonic()
+        eventually(
+            lambda: any(asked > ended for asked, _, _ in seen), "a count asked after the load"
+        )
         stop.set()
         for watcher in watchers:
             watcher.join()
     assert load.returncode == 0, load.stderr
     assert failures == []
-    assert set(seen) == {"0", str(TRIPLES)}, seen  # old or new, never part of it
-    assert sum(seen.values()) > 10 and duration > 1.0, (seen, duration)
+    sizes = Counter(size for _, _, size in seen)
+    assert set(sizes) == {"0", str(TRIPLES)}, sizes  # old or new, never part of it
+    # answered while the load ran (asked after it started, answered before it ended)
+    during = [size for asked, answered, size in seen if started < asked and answered < ended]
+    assert during and set(during) <= {"0", str(TRIPLES)}, (sizes, ended - started)
 
 
 def test_an_import_killed_half_way_leaves_the_service_on_the_old_content(

@@ -15,6 +15,7 @@ from rdflib.compare import isomorphic
 from kg.config import Settings
 from kg.services.context import Context
 from kg.services.loading import load_files
+from kg.services.search import current_index
 from kg.services.stats import collect_stats
 from tests.graphs import dump, union
 
@@ -26,8 +27,9 @@ RESTATED = """\
     kg:field <https://w3id.org/rmkg/field/deep-learning> ;
     kg:relatedMethod <https://w3id.org/rmkg/method/ddim> .
 <https://w3id.org/rmkg/person/jonathan-ho> a kg:Person ; foaf:name "Jonathan Ho" .
+<https://w3id.org/rmkg/field/deep-learning> skos:prefLabel "Deep learning"@en .
 """
-RESTATED_TRIPLES = 5
+RESTATED_TRIPLES = 6
 
 
 @pytest.fixture
@@ -100,3 +102,17 @@ def test_the_default_graph_export_holds_a_triple_once(
         assert len(lines) == len(set(lines)) == len(union(once))
     exported = Graph().parse(data=text, format=fmt)
     assert isomorphic(exported, union(once))
+
+
+def test_the_search_index_holds_a_value_once(twice: tuple[Context, Context]) -> None:
+    """The index reads the union graph, where a value two graphs state is two rows: a
+    method's values and a concept's labels are each kept once all the same."""
+    once, doubled = twice
+    single, restated = current_index(once, wait=None), current_index(doubled, wait=None)
+    assert single is not None and restated is not None
+    assert restated.methods == single.methods
+    rids = range(1, single.methods + 1)
+    assert restated.documents(rids) == single.documents(rids)
+    assert restated.concepts() == single.concepts()
+    deep = restated.concept("field", "deep-learning")
+    assert deep is not None and deep.labels.count(("en", "Deep learning")) == 1

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from kg.config import PROJECT_ROOT
-from tests.browser import in_browser
+from tests.browser import WAIT_MS, in_browser
 from tests.served import KG, Served, kg_env, serve
 
 pytestmark = pytest.mark.browser
@@ -147,7 +147,7 @@ def test_the_query_editor_works_under_the_policy(hostile_server: Served) -> None
     def run(page: Any, query: str) -> None:
         page.evaluate("(text) => { window.kgYasgui.getTab().setQuery(text); }", query)
         page.evaluate("() => { window.kgYasgui.getTab().query(); }")
-        page.wait_for_selector(".yasr_response_chip", timeout=15000)
+        page.wait_for_selector(".yasr_response_chip", timeout=WAIT_MS)
         page.wait_for_timeout(500)
 
     def check(page: Any) -> None:
@@ -161,7 +161,7 @@ def test_the_query_editor_works_under_the_policy(hostile_server: Served) -> None
             lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None,
         )
         page.goto(hostile_server.url + "query")
-        page.wait_for_selector(".yasqe .CodeMirror", timeout=10000)
+        page.wait_for_selector(".yasqe .CodeMirror", timeout=WAIT_MS)
         run(page, 'SELECT ?x WHERE { BIND("plain text" AS ?x) }')
         assert "plain text" in page.inner_text(".yasr")
         assert violations == [], violations[:3]  # the editor needs nothing the policy forbids
@@ -213,7 +213,7 @@ def test_markdown_summary_payloads_run_nothing(hostile_server: Served, path: str
         assert response is not None and response.status == 200
         policy = response.headers["content-security-policy"]
         assert "script-src 'self';" in policy and "style-src 'self';" in policy
-        page.wait_for_selector(".rich-text .math math", timeout=10000)
+        page.wait_for_selector(".rich-text .math math", timeout=WAIT_MS)
         page.wait_for_timeout(200)
         state = page.evaluate(MARKDOWN_STATE)
         assert state["bold"] == ["bold"]

@@ -354,7 +354,17 @@ class RemoteStore(Store):
         return counts[0] if counts else 0
 
     def _graph_triples(self, graph: str) -> Iterator[ox.Triple]:
-        query = self.queries["graph-content"].bind(graph=graph)
+        return self._row_triples(self.queries["graph-content"].bind(graph=graph))
+
+    def _union_triples(self, graph: str) -> Iterator[ox.Triple]:
+        """The triples of ``graph`` that no graph of kg's with a smaller IRI holds."""
+        query = self.queries["union-content"].bind(
+            graph=graph, meta=self.meta_graph, reserved=self.reserved, default=self.default_graph
+        )
+        return self._row_triples(query)
+
+    def _row_triples(self, query: str) -> Iterator[ox.Triple]:
+        """The rows of a (subject, predicate, object) query, as triples."""
         with self._solutions(query, ()) as solutions:
             for s in solutions:
                 yield ox.Triple(
@@ -386,7 +396,11 @@ class RemoteStore(Store):
         if format in QUAD_FORMATS:
             ox.serialize(quads(), output, ox_format)
         else:
-            ox.serialize((q.triple for q in quads()), output, ox_format)
+            # A triples format: the union of the graphs as a set (RDF merge), as the embedded
+            # store dumps it; each graph gives the triples no graph of a smaller IRI holds.
+            ox.serialize(
+                (t for name in names for t in self._union_triples(name)), output, ox_format
+            )
 
     def graph_serialized(
         self, graph: str | None, format: RdfFormatName, prefixes: Mapping[str, str] | None = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import tempfile
 import time
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -565,27 +566,37 @@ def _write(ctx: Context, graphs: dict[str, Graph], *, drop: Sequence[str] = ()) 
 
 
 def _counts(graphs: dict[str, Graph]) -> dict[str, int]:
-    union = Graph()
+    """What the graphs describe, read as one set of triples (a triple two graphs state
+    counts once). One pass over the triples, without building their union as a graph."""
+    typed: dict[URIRef, set[object]] = defaultdict(set)
+    having: dict[URIRef, set[object]] = defaultdict(set)
+    pairs: dict[URIRef, set[tuple[object, object]]] = defaultdict(set)
+    having_keys = (KG.yearOfOrigin, KG.originalSource, SKOS.broadMatch)
+    pair_keys = (KG.relatedMethod, KG.implementation)
     for graph in graphs.values():
-        for triple in graph:
-            union.add(triple)
-    methods = set(union.subjects(RDF.type, KG.Method))
-    families = set(union.subjects(RDF.type, KG.Family))
+        for s, p, o in graph:
+            if p == RDF.type:
+                typed[o].add(s)  # type: ignore[index]
+            elif p in having_keys:
+                having[p].add(s)  # type: ignore[index]
+            elif p in pair_keys:
+                pairs[p].add((s, o))  # type: ignore[index]
+    methods, families = typed[KG.Method], typed[KG.Family]
     return {
         "methods": len(methods),
-        "with year": sum(1 for m in methods if (m, KG.yearOfOrigin, None) in union),
-        "with source": sum(1 for m in methods if (m, KG.originalSource, None) in union),
-        "related links": len(set(union.subject_objects(KG.relatedMethod))),
-        "usage observations": len(set(union.subjects(RDF.type, KG.UsageObservation))),
-        "code links": len(set(union.subject_objects(KG.implementation))),
+        "with year": len(methods & having[KG.yearOfOrigin]),
+        "with source": len(methods & having[KG.originalSource]),
+        "related links": len(pairs[KG.relatedMethod]),
+        "usage observations": len(typed[KG.UsageObservation]),
+        "code links": len(pairs[KG.implementation]),
         "families": len(families),
-        "families with a field": sum(1 for f in families if (f, SKOS.broadMatch, None) in union),
-        "fields": len(set(union.subjects(RDF.type, KG.Field))),
-        "sources": len(set(union.subjects(RDF.type, KG.Source))),
-        "people": len(set(union.subjects(RDF.type, KG.Person))),
-        "AI systems": len(set(union.subjects(RDF.type, KG.AISystem))),
-        "datasets": len(set(union.subjects(RDF.type, KG.Dataset))),
-        "organisations": len(set(union.subjects(RDF.type, KG.Organization))),
+        "families with a field": len(families & having[SKOS.broadMatch]),
+        "fields": len(typed[KG.Field]),
+        "sources": len(typed[KG.Source]),
+        "people": len(typed[KG.Person]),
+        "AI systems": len(typed[KG.AISystem]),
+        "datasets": len(typed[KG.Dataset]),
+        "organisations": len(typed[KG.Organization]),
     }
 
 
