@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from flask import abort, request
 from flask_babel import gettext as _
@@ -31,7 +32,7 @@ class ListArgs:
     """(value, name) of the orders this list offers, for the form."""
     default: str
 
-    def kept(self) -> dict[str, str]:
+    def kept(self) -> dict[str, Any]:
         """The list's own parameters to carry into other addresses of the list."""
         sort = "" if self.sort == self.default else self.sort
         return {k: v for k, v in (("sort", sort), ("text", self.text)) if v}

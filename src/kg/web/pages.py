@@ -84,7 +84,7 @@ def home() -> str:
     if decade and not (decade.isdigit() and len(decade) == 4):
         abort(400, description=_("decade: a year such as 1990"))
     base = ctx.settings.base_iri
-    filters = {
+    filters: dict[str, Any] = {
         "field": f"{base}field/{chosen['field']}" if chosen["field"] else "",
         "family": f"{base}family/{chosen['family']}" if chosen["family"] else "",
         "decade": int(decade or 0),

@@ -253,7 +253,7 @@ def concept(path: str, concept_id: str) -> str | BaseResponse:
     except ListInputError as exc:
         abort(400, description=str(exc))
     kept = args.kept()
-    here = {"path": path, "concept_id": concept_id}
+    here: dict[str, Any] = {"path": path, "concept_id": concept_id}
     return render_template(
         "concept.html",
         view=view,
