@@ -114,3 +114,41 @@ def test_a_researcher_walks_from_search_to_citations(live_server: str) -> None: 
         assert errors == []
 
     in_browser(walk)
+
+
+def test_a_phone_folds_the_header_and_keeps_the_lists_usable(live_server: str) -> None:  # noqa: F811
+    def walk(page: Any) -> None:
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.goto(f"{live_server}?lang=en")
+        header = page.locator("header.site")
+        editor = header.locator("li.narrow a[href='/query']")
+        assert not header.locator("li.wide a[href='/query']").is_visible()
+        assert editor.count() == 1 and not editor.is_visible()  # folded away
+        header.locator("li.narrow summary").click()
+        assert editor.is_visible()
+        box = header.locator("li.narrow ul").bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
+        _shot(page, "8-phone-header-menu")
+        header.locator("li.narrow summary").click()
+        assert not editor.is_visible()
+        # the list's sort and filter form, used at 390 px without scrolling sideways
+        page.locator("form.list-controls input[name=text]").fill("diffusion")
+        page.locator("form.list-controls select[name=sort]").select_option("newest")
+        page.locator("form.list-controls button[type=submit]").click()
+        page.wait_for_url(re.compile(r"sort=newest"))
+        years = [
+            int(y)
+            for y in page.locator("table.listing tbody td:nth-child(4)").all_inner_texts()
+            if y
+        ]
+        assert years and years == sorted(years, reverse=True)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        # ticking a box far down the list, the Compare button stays in view (sticky)
+        picks = page.locator("#compare-pick input[name=m]")
+        picks.nth(0).check()
+        picks.last.scroll_into_view_if_needed()
+        picks.last.check()
+        assert _in_view(page, page.locator("#compare-pick .compare-bar button"))
+        _shot(page, "9-phone-home-filtered")
+
+    in_browser(walk)
