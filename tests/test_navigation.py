@@ -73,7 +73,7 @@ def test_comparison_offers_rdf_and_the_query(front: FlaskClient) -> None:  # noq
 @pytest.mark.parametrize(
     ("path", "query"),
     [("/systems/dit-xl-2", "resource-facts"), ("/person/jonathan-ho", "describe-resource"),
-     ("/fields/deep-learning", "methods-under-concept"), ("/fields", "browse-fields"),
+     ("/fields/deep-learning", "page-concept-methods"), ("/fields", "browse-fields"),
      ("/dataset", "dataset-graphs"), ("/ontology", "ontology-terms"), ("/", "page-methods")],
 )  # fmt: skip
 def test_pages_open_their_query_in_the_editor(

@@ -156,14 +156,19 @@ def page_methods(
 ) -> MethodPage:
     """Up to ``PAGE_SIZE`` methods in the order ``sort`` (one of ``METHOD_SORTS``) after the
     key ``after``, optionally only those whose name or alias contains ``text``, of one field
-    or family (IRIs), filed ``under`` a concept or a narrower one, or of one decade
-    (``page-methods.rq``: the store filters, sorts and cuts)."""
+    or family (IRIs) or of one decade (``page-methods.rq``), or filed ``under`` a concept or
+    a narrower one (an IRI: ``page-concept-methods.rq``): the store filters, sorts and cuts."""
     if sort not in METHOD_SORTS:
         raise ListInputError(f"sort: one of {', '.join(METHOD_SORTS)}")
-    query = ctx.queries["page-methods"].bind(
-        after=after, sort=sort, text=filter_text(text), inField=field, inFamily=family,
-        under=under, inDecade=decade, lang=lang,
-    )  # fmt: skip
+    if under:
+        query = ctx.queries["page-concept-methods"].bind(
+            concept=under, after=after, sort=sort, text=filter_text(text), lang=lang
+        )
+    else:
+        query = ctx.queries["page-methods"].bind(
+            after=after, sort=sort, text=filter_text(text), inField=field, inFamily=family,
+            inDecade=decade, lang=lang,
+        )  # fmt: skip
     methods: dict[str, tuple[str, MethodSummary]] = {}
     for row in ctx.store.select(query).rows:
         iri = str(row["method"])
@@ -197,8 +202,8 @@ def count_listed_methods(
     under: str = "",
     decade: int = 0,
 ) -> int:
-    """How many methods ``page_methods`` lists with these filters (``count-listed-methods.rq``;
-    counted once per store version and filters)."""
+    """How many methods ``page_methods`` lists with these filters (``count-listed-methods.rq``,
+    ``count-concept-methods.rq``; counted once per store version and filters)."""
     text = filter_text(text)
     if not (text or field or family or under or decade):
         return count_methods(ctx)
@@ -207,9 +212,12 @@ def count_listed_methods(
     if key not in held:
         if len(held) > 1000:  # any text can be a filter: keep the cache small
             held.clear()
-        query = ctx.queries["count-listed-methods"].bind(
-            text=text, inField=field, inFamily=family, under=under, inDecade=decade
-        )
+        if under:
+            query = ctx.queries["count-concept-methods"].bind(concept=under, text=text)
+        else:
+            query = ctx.queries["count-listed-methods"].bind(
+                text=text, inField=field, inFamily=family, inDecade=decade
+            )
         rows = ctx.store.select(query).rows
         held[key] = int(str(rows[0]["methods"])) if rows else 0
     return int(held[key])

@@ -127,7 +127,7 @@ def _query_params(lang: str, after: str, sort: str, filters: dict[str, Any]) -> 
     """The parameters of page-methods.rq behind a list, for "Open the query"."""
     bound = {"after": after, "sort": sort, "text": filter_text(filters.get("text", "")),
              "inField": filters.get("field"), "inFamily": filters.get("family"),
-             "under": filters.get("under"), "inDecade": filters.get("decade")}  # fmt: skip
+             "inDecade": filters.get("decade")}  # fmt: skip
     return {"lang": lang, **{k: v for k, v in bound.items() if v}}
 
 

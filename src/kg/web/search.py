@@ -20,6 +20,7 @@ from kg.services.catalogue import (
     METHOD_SORTS,
     ListInputError,
     count_listed_methods,
+    filter_text,
     page_methods,
 )
 from kg.services.search import (
@@ -250,6 +251,8 @@ def concept(path: str, concept_id: str) -> str | BaseResponse:
         listed = page_methods(ctx, lang=lang, after=args.after, sort=args.sort, text=args.text,
                               under=iri)  # fmt: skip
         total = count_listed_methods(ctx, text=args.text, under=iri) if args.text else None
+        query_params = {"concept": iri, "lang": lang, "sort": args.sort,
+                        "text": filter_text(args.text), "after": args.after}  # fmt: skip
     except ListInputError as exc:
         abort(400, description=str(exc))
     kept = args.kept()
@@ -257,6 +260,7 @@ def concept(path: str, concept_id: str) -> str | BaseResponse:
     return render_template(
         "concept.html",
         view=view,
+        query_params={k: v for k, v in query_params.items() if v},
         methods=listed.methods,
         matching=total,
         args=args,
