@@ -25,6 +25,12 @@ EXPECTATIONS = {
     "stats-triples": lambda rows: int(rows[0]["triples"]) > 1000,
     "list-methods": lambda rows: len(rows) >= 43 and all("label" in r for r in rows),
     "count-methods": lambda rows: int(rows[0]["methods"]) >= 43,
+    "count-listed-methods": lambda rows: int(rows[0]["methods"]) >= 43,
+    "count-concept-methods": lambda rows: int(rows[0]["methods"]) >= 5,
+    "page-concept-methods": lambda rows: (
+        f"{BASE}method/ddpm" in {r["method"] for r in rows}
+        and [r["key"] for r in rows] == sorted(r["key"] for r in rows)
+    ),
     "display-rows": lambda rows: (
         [int(r["order"]) for r in rows] == sorted(int(r["order"]) for r in rows)
         and {r["property"].split("#")[-1] for r in rows if r["format"].endswith("#MarkdownText")}

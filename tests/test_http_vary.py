@@ -58,7 +58,7 @@ RESOURCE_RULE = (
 # rule -> sample requests; the routes expected to negotiate are in NEGOTIATING
 SAMPLES: dict[str, tuple[Sample, ...]] = {
     "/static/<path:filename>": (Sample("/static/kg.css"),),
-    "/": (Sample("/"),),
+    "/": (Sample("/"), Sample("/?sort=newest&text=diffusion")),
     "/search": (Sample("/search?q=diffusion"),),
     "/search.json": (Sample("/search.json?q=diffusion"),),
     "/health": (Sample("/health"),),
@@ -77,7 +77,10 @@ SAMPLES: dict[str, tuple[Sample, ...]] = {
     "/assets/cytoscape/<path:filename>": (Sample("/assets/cytoscape/cytoscape.min.js"),),
     "/api/methods": (Sample("/api/methods?q=diff"),),
     "/<any(fields, families):path>": (Sample("/fields"),),
-    "/<any(fields, families):path>/<concept_id>": (Sample("/families/diffusion-models"),),
+    "/<any(fields, families):path>/<concept_id>": (
+        Sample("/families/diffusion-models"),
+        Sample("/fields/machine-learning?sort=year&text=a"),
+    ),
     RESOURCE_RULE: (
         Sample("/method/ddpm"),
         Sample("/person/jonathan-ho"),
@@ -92,7 +95,8 @@ SAMPLES: dict[str, tuple[Sample, ...]] = {
     ),
     "/<any(systems, datasets, organizations, venues):path>": (
         Sample("/systems"),
-        Sample("/venues?page=2"),
+        Sample("/venues?sort=name&text=a"),
+        Sample("/systems?sort=newest"),
     ),
     "/systems/<slug>": (Sample("/systems/no-such-system"),),
     "/datasets/<slug>": (Sample("/datasets/no-such-dataset"),),

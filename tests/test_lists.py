@@ -5,10 +5,17 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from flask.testing import FlaskClient
 
-from kg.services.catalogue import list_methods, page_methods
+from kg.services.catalogue import (
+    ListInputError,
+    count_listed_methods,
+    list_methods,
+    page_methods,
+)
 from kg.services.context import Context
+from kg.services.listings import list_resources
 
 
 def test_pages_follow_one_another_by_key(catalogue_ctx: Context) -> None:
@@ -47,3 +54,83 @@ def test_search_results_and_concept_pages_pick_methods(client: FlaskClient) -> N
 
 def test_a_bad_decade_is_a_400(client: FlaskClient) -> None:
     assert client.get("/?decade=19x0").status_code == 400
+
+
+def test_methods_sort_by_year_both_ways_and_page_by_key(catalogue_ctx: Context) -> None:
+    oldest = page_methods(catalogue_ctx, lang="en", sort="year")
+    years = [m.start_year for m in oldest.methods if m.start_year is not None]
+    assert years and years == sorted(years)
+    newest = page_methods(catalogue_ctx, lang="en", sort="newest")
+    years = [m.start_year for m in newest.methods if m.start_year is not None]
+    assert years and years == sorted(years, reverse=True)
+    assert newest.next_after is not None
+    following = page_methods(catalogue_ctx, lang="en", sort="newest", after=newest.next_after)
+    assert following.methods and not {m.iri for m in following.methods} & {
+        m.iri for m in newest.methods
+    }
+    later = [m.start_year for m in following.methods if m.start_year is not None]
+    assert not later or max(later) <= min(years)
+
+
+def test_a_text_filter_and_its_count_come_from_the_store(catalogue_ctx: Context) -> None:
+    found = page_methods(catalogue_ctx, lang="en", text="Diffusion")
+    assert found.methods and found.next_after is None
+    assert count_listed_methods(catalogue_ctx, text="diffusion") == len(found.methods)
+    every = list_methods(catalogue_ctx, lang="en")
+    assert count_listed_methods(catalogue_ctx) == len(every)
+    japanese = page_methods(catalogue_ctx, lang="ja", text="拡散")
+    assert {m.iri for m in japanese.methods} & {m.iri for m in found.methods}
+
+
+def test_under_a_concept_takes_narrower_concepts_too(catalogue_ctx: Context) -> None:
+    base = catalogue_ctx.settings.base_iri
+    direct = page_methods(catalogue_ctx, lang="en", field=f"{base}field/machine-learning")
+    under = count_listed_methods(catalogue_ctx, under=f"{base}field/machine-learning")
+    assert under > len(direct.methods)
+
+
+def test_bad_list_parameters_are_refused(catalogue_ctx: Context) -> None:
+    with pytest.raises(ListInputError):
+        page_methods(catalogue_ctx, lang="en", sort="cheapest")
+    with pytest.raises(ListInputError):
+        list_resources(catalogue_ctx, "venue", lang="en", sort="newest")
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/?sort=cheapest", "/systems?sort=x", "/venues?sort=newest",
+     "/families/diffusion-models?sort=1", "/?text=" + "x" * 201, "/systems?after=" + "k" * 700],
+)  # fmt: skip
+def test_bad_sort_filter_or_key_is_a_400_with_a_message(client: FlaskClient, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 400
+    assert (
+        "sort" in response.get_data(as_text=True)
+        or "200" in response.get_data(as_text=True)
+        or ("after" in response.get_data(as_text=True))
+    )
+
+
+def test_resource_listings_page_by_key_in_the_chosen_order(catalogue_ctx: Context) -> None:
+    first = list_resources(catalogue_ctx, "venue", lang="en")
+    labels = [item.label.lower() for item in first.items]
+    assert labels == sorted(labels) and first.total >= len(first.items)
+    if first.next_after is not None:
+        second = list_resources(catalogue_ctx, "system", lang="en", after=first.next_after)
+        assert second.items and second.items[0].label.lower() >= labels[-1]
+    some = list_resources(catalogue_ctx, "venue", lang="en", text=labels[0][:4])
+    assert some.items and some.total == len(some.items) or some.next_after
+
+
+def test_list_forms_work_without_javascript(client: FlaskClient) -> None:
+    for path in ("/", "/venues", "/families/diffusion-models"):
+        page = client.get(path).get_data(as_text=True)
+        form = re.search(
+            r'<form method="get" action="[^"]*" class="list-controls".*?</form>', page, re.S
+        )
+        assert form is not None, path
+        assert 'name="text"' in form.group(0) and 'type="submit"' in form.group(0)
+    page = client.get("/?text=diffusion&sort=newest").get_data(as_text=True)
+    assert "methods match" in page and 'value="newest" selected' in page
+    page = client.get("/families/diffusion-models?text=ddpm").get_data(as_text=True)
+    assert 'href="/methods/ddpm"' in page

@@ -45,9 +45,9 @@ def test_listing_pages_link_every_resource_of_their_kind(
     assert links
     for slug in links[:3]:
         assert front.get(f"/{kind}/{slug}").status_code == 200
-    assert "/query?name=list-resources" in page
-    assert front.get(f"{path}?page=x").status_code == 400
-    assert front.get(f"{path}?page=999").status_code == 200  # past the end: the last page
+    assert "/query?name=page-resources" in page
+    assert front.get(f"{path}?sort=x").status_code == 400
+    assert front.get(f"{path}?after=zzzz").status_code == 200  # past the end: an empty page
 
 
 def test_method_page_links_field_family_originators_and_source(front: FlaskClient) -> None:  # noqa: F811
@@ -73,7 +73,7 @@ def test_comparison_offers_rdf_and_the_query(front: FlaskClient) -> None:  # noq
 @pytest.mark.parametrize(
     ("path", "query"),
     [("/systems/dit-xl-2", "resource-facts"), ("/person/jonathan-ho", "describe-resource"),
-     ("/fields/deep-learning", "methods-under-concept"), ("/fields", "browse-fields"),
+     ("/fields/deep-learning", "page-concept-methods"), ("/fields", "browse-fields"),
      ("/dataset", "dataset-graphs"), ("/ontology", "ontology-terms"), ("/", "page-methods")],
 )  # fmt: skip
 def test_pages_open_their_query_in_the_editor(

@@ -357,6 +357,16 @@ def _synonyms(rows: Rows) -> None:  # EDAM's exact synonyms of Local alignment
     ]
 
 
+def _page_of_list(rows: Rows) -> None:  # one page of AI systems, by key (label, IRI)
+    assert iri("system", "dit-xl-2") in column(rows, "resource")
+    keys = [row["key"] for row in rows]
+    assert keys == sorted(keys) and len(keys) == len(set(column(rows, "resource"))) <= 51
+
+
+def _count_of_list(rows: Rows) -> None:
+    assert int(rows[0]["resources"]) >= 10
+
+
 EXPECTED: dict[str, Callable[[Rows], None]] = {
     "most-used-methods": _most_used, "usage-observations": _usage,
     "methods-under-method": _under_method, "broader-methods": _broader,
@@ -373,7 +383,7 @@ EXPECTED: dict[str, Callable[[Rows], None]] = {
     "systems-of-organization": _of_organization, "organization-collaborations": _collaborations,
     "method-hierarchy": _hierarchy, "method-code": _code, "method-systems": _systems,
     "resource-facts": _facts, "dataset-observations": _observations,
-    "list-resources": _listing,
+    "list-resources": _listing, "page-resources": _page_of_list, "count-resources": _count_of_list,
     "systems-by-country-and-year": _by_country_and_year_fixture,
     "used-methods-without-code": _used_without_code_fixture,
     "narrower-methods-with-synonyms": _narrower_with_synonyms_fixture,
@@ -732,3 +742,12 @@ def test_methods_under_a_papers_with_code_area_and_collection(
     cnns = run(ctx, "methods-under-concept", concept=iri("family", "convolutional-neural-networks"))
     assert {iri("method", "densenet"), iri("method", "alexnet")} <= column(cnns, "method")
     assert iri("method", "dense-block") not in column(cnns, "method")  # Image Model Blocks
+
+
+def test_the_systems_list_sorts_newest_first_by_date(deep_ctx: Context) -> None:
+    from kg.services.listings import list_resources
+
+    newest = list_resources(deep_ctx, "system", lang="en", sort="newest")
+    dates = [item.date for item in newest.items if item.date]
+    assert dates and dates == sorted(dates, reverse=True)
+    assert newest.items[0].date  # those without a date come last

@@ -211,7 +211,7 @@ def test_browse_fields_and_families(client: FlaskClient) -> None:
     assert 'href="/families/machine-learning' in families
     assert client.get("/families/machine-learning").status_code == 200
     assert client.get("/fields/no-such-field").status_code == 404
-    assert client.get("/fields/deep-learning?page=x").status_code == 400
+    assert client.get("/fields/deep-learning?sort=x").status_code == 400
     resource = client.get("/field/deep-learning?lang=en").get_data(as_text=True)
     assert 'href="/fields/deep-learning"' in resource
 

@@ -118,6 +118,13 @@ def find_methods(ctx: Context, text: str, *, lang: str, limit: int = 10) -> list
 
 
 PAGE_SIZE = 50
+METHOD_SORTS = ("name", "year", "newest")
+"""The orders of method lists: by English name, oldest first, newest first."""
+MAX_FILTER_TEXT = 200
+
+
+class ListInputError(ValueError):
+    """A list's sort, filter or page parameter is malformed; the message is safe to show."""
 
 
 @dataclass(frozen=True)
@@ -127,20 +134,41 @@ class MethodPage:
     """The key the next page starts after, or None on the last page."""
 
 
+def filter_text(text: str) -> str:
+    """The text filter of a list as the queries compare it: lower case, spaces collapsed."""
+    text = " ".join(text.split()).lower()
+    if len(text) > MAX_FILTER_TEXT:
+        raise ListInputError(f"the filter text has at most {MAX_FILTER_TEXT} characters")
+    return text
+
+
 def page_methods(
     ctx: Context,
     *,
     lang: str,
     after: str = "",
+    sort: str = "name",
+    text: str = "",
     field: str = "",
     family: str = "",
+    under: str = "",
     decade: int = 0,
 ) -> MethodPage:
-    """Up to ``PAGE_SIZE`` methods by English name after the key ``after``, optionally of one
-    field or family (IRIs) or decade (``page-methods.rq``: the store sorts and cuts)."""
-    query = ctx.queries["page-methods"].bind(
-        after=after, inField=field, inFamily=family, inDecade=decade, lang=lang
-    )
+    """Up to ``PAGE_SIZE`` methods in the order ``sort`` (one of ``METHOD_SORTS``) after the
+    key ``after``, optionally only those whose name or alias contains ``text``, of one field
+    or family (IRIs) or of one decade (``page-methods.rq``), or filed ``under`` a concept or
+    a narrower one (an IRI: ``page-concept-methods.rq``): the store filters, sorts and cuts."""
+    if sort not in METHOD_SORTS:
+        raise ListInputError(f"sort: one of {', '.join(METHOD_SORTS)}")
+    if under:
+        query = ctx.queries["page-concept-methods"].bind(
+            concept=under, after=after, sort=sort, text=filter_text(text), lang=lang
+        )
+    else:
+        query = ctx.queries["page-methods"].bind(
+            after=after, sort=sort, text=filter_text(text), inField=field, inFamily=family,
+            inDecade=decade, lang=lang,
+        )  # fmt: skip
     methods: dict[str, tuple[str, MethodSummary]] = {}
     for row in ctx.store.select(query).rows:
         iri = str(row["method"])
@@ -163,3 +191,33 @@ def page_methods(
     shown = ordered[:PAGE_SIZE]
     more = len(ordered) > PAGE_SIZE
     return MethodPage(tuple(m for _, m in shown), shown[-1][0] if more else None)
+
+
+def count_listed_methods(
+    ctx: Context,
+    *,
+    text: str = "",
+    field: str = "",
+    family: str = "",
+    under: str = "",
+    decade: int = 0,
+) -> int:
+    """How many methods ``page_methods`` lists with these filters (``count-listed-methods.rq``,
+    ``count-concept-methods.rq``; counted once per store version and filters)."""
+    text = filter_text(text)
+    if not (text or field or family or under or decade):
+        return count_methods(ctx)
+    held = ctx.version_cache("catalogue.count.listed")
+    key = "\n".join((text, field, family, under, str(decade)))
+    if key not in held:
+        if len(held) > 1000:  # any text can be a filter: keep the cache small
+            held.clear()
+        if under:
+            query = ctx.queries["count-concept-methods"].bind(concept=under, text=text)
+        else:
+            query = ctx.queries["count-listed-methods"].bind(
+                text=text, inField=field, inFamily=family, inDecade=decade
+            )
+        rows = ctx.store.select(query).rows
+        held[key] = int(str(rows[0]["methods"])) if rows else 0
+    return int(held[key])

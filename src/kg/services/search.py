@@ -56,6 +56,9 @@ SUGGEST_BUDGET = 0.25
 WAIT_FOR_BUILD = 5.0
 """Seconds a web request waits for a missing index before answering 503."""
 CONCEPT_KINDS = ("field", "family")
+SEARCH_SORTS = ("relevance", "name", "year", "newest")
+"""The orders of search results: best match first (the index's ranking), by name in the
+UI language, oldest first, newest first (the ranked matches, at most MAX_RESULTS, reordered)."""
 KIND_PROPERTIES = {"summary": str(KG.summary), "attribution": str(KG.attribution),
                    "type": str(KG.methodType)}  # fmt: skip
 """The literal properties behind kinds of ``search-documents.rq``: a hit's excerpt of a
@@ -295,8 +298,12 @@ def search(
     lang: str = "en",
     per_page: int = PER_PAGE,
     wait: float | None = WAIT_FOR_BUILD,
+    sort: str = "relevance",
 ) -> SearchResults:
-    """Methods matching every word of ``text`` (and the filters), best first, one page."""
+    """Methods matching every word of ``text`` (and the filters), best first (or in the
+    order ``sort``, one of ``SEARCH_SORTS``), one page."""
+    if sort not in SEARCH_SORTS:
+        raise SearchInputError(f"sort: one of {', '.join(SEARCH_SORTS)}")
     text = _check_text(text)
     chosen = dict(filters or {})
     terms = terms_of(text)
@@ -315,7 +322,8 @@ def search(
                 corrected, terms = " ".join(better), better
     total = len(found.hits)
     pages = max(1, math.ceil(total / per_page)) if total else 0
-    chunk = found.hits[(page - 1) * per_page : page * per_page]
+    ranked = found.hits if sort == "relevance" else _sorted(index, found.hits, sort, lang)
+    chunk = ranked[(page - 1) * per_page : page * per_page]
     hits = _hits(index, chunk, terms, lang, markdown=markdown_kinds(ctx, lang))
     counts = index.facet_counts([rid for rid, _ in found.hits])
     facets = {facet: _facet_values(index, facet, counts[facet], chosen, lang) for facet in FACETS}
@@ -323,6 +331,24 @@ def search(
         text, tuple(terms), corrected, chosen, total, found.capped, found.complete, page, pages,
         tuple(hits), facets,
     )  # fmt: skip
+
+
+def _sorted(
+    index: SearchIndex, hits: Sequence[tuple[int, str]], sort: str, lang: str
+) -> list[tuple[int, str]]:
+    """The ranked matches (at most MAX_RESULTS) by name, oldest or newest first; methods
+    without a year come last, ties by name."""
+    docs = index.documents([rid for rid, _ in hits])
+
+    def key(hit: tuple[int, str]) -> tuple[int, int, str]:
+        doc = docs.get(hit[0], {})
+        label = normalise((_pick(doc.get("label", []), lang) or (str(doc.get("id", "")), ""))[0])
+        start = doc.get("start")
+        if sort == "name" or not isinstance(start, int):
+            return (1 if sort != "name" else 0, 0, label)
+        return (0, start if sort == "year" else -start, label)
+
+    return sorted(hits, key=key)
 
 
 def suggest(
@@ -566,8 +592,11 @@ def _none() -> Concept:
 
 
 def concept_page(
-    ctx: Context, kind: str, concept_id: str, *, lang: str, page: int = 1
+    ctx: Context, kind: str, concept_id: str, *, lang: str, page: int = 1, methods: bool = True
 ) -> ConceptPage | None:
+    """A field's or family's page: its labels, broader and narrower concepts and (unless
+    ``methods`` is false: the web page lists them with ``page_methods``) one page of its
+    methods, in index order."""
     index = current_index(ctx)
     concept = index.concept(kind, concept_id) if index is not None else None
     if index is None or concept is None:
@@ -589,6 +618,8 @@ def concept_page(
     climb(concept.iri, (), frozenset({concept.iri}))
     pages = max(1, math.ceil(concept.total / BROWSE_PER_PAGE))
     offset = (page - 1) * BROWSE_PER_PAGE
-    rids = index.methods_of(kind, concept_id, offset=offset, limit=BROWSE_PER_PAGE)
+    rids = (
+        index.methods_of(kind, concept_id, offset=offset, limit=BROWSE_PER_PAGE) if methods else []
+    )
     hits = _hits(index, [(rid, "filter") for rid in rids], [], lang)
     return ConceptPage(node, concept.labels, tuple(trails), tuple(hits), page, pages)

@@ -20,8 +20,12 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from kg.config import asset_dir
 from kg.services.catalogue import (
+    METHOD_SORTS,
+    ListInputError,
     browse_concepts,
+    count_listed_methods,
     count_methods,
+    filter_text,
     find_methods,
     methods_per_decade,
     page_methods,
@@ -56,6 +60,7 @@ from kg.services.sparql import query_isolation
 from kg.web import search as search_views
 from kg.web.context import services
 from kg.web.i18n import ui_language
+from kg.web.lists import list_args
 
 blueprint = Blueprint("pages", __name__)
 
@@ -68,47 +73,62 @@ CITATIONS = {"bib": "application/x-bibtex", "json": "application/vnd.citationsty
 
 @blueprint.get("/")
 def home() -> str:
-    """The catalogue, browsable by field, family and decade (each a filter with counts), one
-    page of 50 at a time by name (keyset paging in the query: ``?after=<key>``)."""
+    """The catalogue, browsable by field, family and decade (each a filter with counts),
+    filtered by name and sorted by name or year, one page of 50 at a time (keyset paging in
+    the query: ``?after=<key>``; the store filters, sorts, cuts and counts)."""
     ctx, lang = services(), ui_language()
+    args = list_args(METHOD_SORTS)
     total = count_methods(ctx)
     chosen = {k: request.args.get(k, "")[:200] for k in ("field", "family", "decade")}
     decade = chosen["decade"]
     if decade and not (decade.isdigit() and len(decade) == 4):
         abort(400, description=_("decade: a year such as 1990"))
     base = ctx.settings.base_iri
-    page = page_methods(
-        ctx,
-        lang=lang,
-        after=request.args.get("after", "")[:600],
-        field=f"{base}field/{chosen['field']}" if chosen["field"] else "",
-        family=f"{base}family/{chosen['family']}" if chosen["family"] else "",
-        decade=int(decade or 0),
-    )
+    filters: dict[str, Any] = {
+        "field": f"{base}field/{chosen['field']}" if chosen["field"] else "",
+        "family": f"{base}family/{chosen['family']}" if chosen["family"] else "",
+        "decade": int(decade or 0),
+        "text": args.text,
+    }
+    try:
+        page = page_methods(ctx, lang=lang, after=args.after, sort=args.sort, **filters)
+        listed = count_listed_methods(ctx, **filters)
+    except ListInputError as exc:
+        abort(400, description=str(exc))
     facets = []
     if total <= ctx.settings.home_list_limit:  # counting per concept over millions takes long
         fields = browse_concepts(ctx, "field", lang=lang)
         families = browse_concepts(ctx, "family", lang=lang)
         decades = [(str(d), f"{d}s", n) for d, n in methods_per_decade(ctx)]
+        kept = args.kept()
         facets = [
             _facet(_("Fields"), "field", [(f.id, f.label, f.methods) for f in fields if f.methods],
-                   chosen),
+                   chosen, kept),
             _facet(_("Families"), "family",
-                   [(f.id, f.label, f.methods) for f in families if f.methods], chosen),
-            _facet(_("Decade of origin"), "decade", decades, chosen),
+                   [(f.id, f.label, f.methods) for f in families if f.methods], chosen, kept),
+            _facet(_("Decade of origin"), "decade", decades, chosen, kept),
         ]  # fmt: skip
-    filters: dict[str, Any] = {k: v for k, v in chosen.items() if v}
+    shown: dict[str, Any] = {k: v for k, v in chosen.items() if v} | args.kept()
     return render_template(
         "home.html",
         methods=page.methods,
         total=total,
+        listed=listed,
+        args=args,
         facets=facets,
         chosen=chosen,
-        first_url=url_for("pages.home", **filters) if request.args.get("after") else None,
-        next_url=url_for("pages.home", after=page.next_after, **filters)
-        if page.next_after
-        else None,
+        query_params=_query_params(lang, args.after, args.sort, filters),
+        first_url=url_for("pages.home", **shown) if args.after else None,
+        next_url=url_for("pages.home", after=page.next_after, **shown) if page.next_after else None,
     )
+
+
+def _query_params(lang: str, after: str, sort: str, filters: dict[str, Any]) -> dict[str, Any]:
+    """The parameters of page-methods.rq behind a list, for "Open the query"."""
+    bound = {"after": after, "sort": sort, "text": filter_text(filters.get("text", "")),
+             "inField": filters.get("field"), "inFamily": filters.get("family"),
+             "inDecade": filters.get("decade")}  # fmt: skip
+    return {"lang": lang, **{k: v for k, v in bound.items() if v}}
 
 
 @dataclass(frozen=True)
@@ -128,10 +148,14 @@ class Facet:
 
 
 def _facet(
-    title: str, name: str, items: list[tuple[str, str, int]], chosen: dict[str, str]
+    title: str,
+    name: str,
+    items: list[tuple[str, str, int]],
+    chosen: dict[str, str],
+    kept: dict[str, str],
 ) -> Facet:
     def url(value: str) -> str:
-        args: dict[str, Any] = {**chosen, name: value}
+        args: dict[str, Any] = {**chosen, **kept, name: value}
         return url_for("pages.home", **args)
 
     entries = tuple(FacetItem(v, label, n, url(v), url("")) for v, label, n in items)

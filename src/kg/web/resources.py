@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, abort, render_template, request, url_for
+from flask import Blueprint, abort, render_template, url_for
 from flask_babel import gettext as _
 
+from kg.services.catalogue import ListInputError, filter_text
 from kg.services.depth import PAGE_KINDS, resource_page
-from kg.services.listings import list_resources
-from kg.services.search import MAX_PAGE, SearchInputError, parse_page
+from kg.services.listings import RESOURCE_SORTS, list_resources
 from kg.web.context import services
 from kg.web.i18n import ui_language
+from kg.web.lists import list_args
 
 blueprint = Blueprint("resources", __name__)
 
@@ -91,24 +92,31 @@ def listing_titles() -> dict[str, str]:
 
 @blueprint.get("/<any(systems, datasets, organizations, venues):path>")
 def listing(path: str) -> str:
-    """Every AI system, data set, organisation or venue, by label, 50 a page."""
+    """Every AI system, data set, organisation or venue, 50 a page, filtered by name and
+    sorted by label (AI systems also newest first): the store filters, sorts and cuts."""
     kind = KINDS_BY_PATH[path]
-    try:
-        page = parse_page(request.args.get("page"))
-    except SearchInputError:
-        abort(400, description=_("The page is a number from 1 to %(num)d.", num=MAX_PAGE))
+    args = list_args(RESOURCE_SORTS[kind])
     ctx = services()
-    found = list_resources(ctx, kind, lang=ui_language(), page=page)
-
-    def page_url(number: int) -> str:
-        return url_for("resources.listing", path=path, page=number)
-
+    try:
+        found = list_resources(
+            ctx, kind, lang=ui_language(), after=args.after, sort=args.sort, text=args.text
+        )
+    except ListInputError as exc:
+        abort(400, description=str(exc))
+    kept = args.kept()
+    query_params = {"class": str(PAGE_KINDS[kind]), "prefix": f"{ctx.settings.base_iri}{kind}/",
+                    "lang": ui_language(), "sort": args.sort, "text": filter_text(args.text),
+                    "after": args.after}  # fmt: skip
     return render_template(
         "listing.html",
         listing=found,
+        args=args,
+        path=path,
         title=listing_titles()[kind],
         endpoint=ENDPOINTS[kind],
-        kind_class=str(PAGE_KINDS[kind]),
-        previous_url=page_url(found.page - 1) if found.page > 1 else None,
-        next_url=page_url(found.page + 1) if found.page < found.pages else None,
+        query_params={k: v for k, v in query_params.items() if v},
+        first_url=url_for("resources.listing", path=path, **kept) if args.after else None,
+        next_url=url_for("resources.listing", path=path, after=found.next_after, **kept)
+        if found.next_after
+        else None,
     )

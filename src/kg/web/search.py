@@ -16,9 +16,17 @@ from flask import Blueprint, Response, abort, jsonify, render_template, request,
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
+from kg.services.catalogue import (
+    METHOD_SORTS,
+    ListInputError,
+    count_listed_methods,
+    filter_text,
+    page_methods,
+)
 from kg.services.search import (
     CONCEPT_KINDS,
     MAX_RESULTS,
+    SEARCH_SORTS,
     SearchInputError,
     SearchResults,
     SearchUnavailable,
@@ -31,6 +39,7 @@ from kg.services.search import (
 )
 from kg.web.context import services
 from kg.web.i18n import ui_language
+from kg.web.lists import list_args, sort_names
 from kg.web.navigation import rdf_alternates
 
 blueprint = Blueprint("browse", __name__)
@@ -85,11 +94,18 @@ def _results() -> SearchResults:
         filters=parse_filters(args),
         page=parse_page(args.get("page")),
         lang=ui_language(),
+        sort=args.get("sort") or "relevance",
     )
 
 
+def _sort() -> str:
+    """The order asked for, if not the default (carried by the page's links)."""
+    sort = request.args.get("sort", "")
+    return "" if sort == "relevance" else sort
+
+
 def _url(results: SearchResults, **changes: Any) -> str:
-    args: dict[str, Any] = {"q": results.text, **results.filters}
+    args: dict[str, Any] = {"q": results.text, **results.filters, "sort": _sort()}
     args.update(changes)
     return url_for("pages.search", **{k: v for k, v in args.items() if v not in (None, "")})
 
@@ -123,6 +139,8 @@ def search_page() -> str | BaseResponse:
         previous_url=_url(results, page=results.page - 1) if results.page > 1 else None,
         next_url=_url(results, page=results.page + 1) if results.page < results.pages else None,
         corrected_url=url_for("pages.search", q=results.corrected) if results.corrected else None,
+        sorts=[(s, sort_names()[s]) for s in SEARCH_SORTS],
+        sort=_sort() or "relevance",
     )
 
 
@@ -215,36 +233,50 @@ def concepts(path: str) -> str | BaseResponse:
 
 @blueprint.get("/<any(fields, families):path>/<concept_id>")
 def concept(path: str, concept_id: str) -> str | BaseResponse:
+    """A field or family: its narrower ones and its methods (and those of narrower ones),
+    filtered by name, sorted by name or year and paged by the store (``page-methods.rq``)."""
     kind = KINDS_BY_PATH[path]
     if not _ID_RE.match(concept_id):
         abort(404, description=_("Not a valid identifier."))
+    args = list_args(METHOD_SORTS)
+    ctx, lang = services(), ui_language()
     try:
-        page = parse_page(request.args.get("page"))
-        view = concept_page(services(), kind, concept_id, lang=ui_language(), page=page)
-    except SearchInputError as exc:
-        abort(400, description=str(exc))
+        view = concept_page(ctx, kind, concept_id, lang=lang, methods=False)
     except SearchUnavailable as exc:
         return _unavailable(exc)
     if view is None:
         abort(404, description=_("No such field.") if kind == "field" else _("No such family."))
-
-    def page_url(number: int) -> str:
-        return url_for("browse.concept", path=path, concept_id=concept_id, page=number)
-
+    iri = f"{ctx.settings.base_iri}{kind}/{concept_id}"
+    try:
+        listed = page_methods(ctx, lang=lang, after=args.after, sort=args.sort, text=args.text,
+                              under=iri)  # fmt: skip
+        total = count_listed_methods(ctx, text=args.text, under=iri) if args.text else None
+        query_params = {"concept": iri, "lang": lang, "sort": args.sort,
+                        "text": filter_text(args.text), "after": args.after}  # fmt: skip
+    except ListInputError as exc:
+        abort(400, description=str(exc))
+    kept = args.kept()
+    here: dict[str, Any] = {"path": path, "concept_id": concept_id}
     return render_template(
         "concept.html",
         view=view,
+        query_params={k: v for k, v in query_params.items() if v},
+        methods=listed.methods,
+        matching=total,
+        args=args,
         kind=kind,
         path=path,
         kind_titles=_kind_titles()[kind],
         resource_url=url_for("linked_data.resource", kind=kind, name=concept_id),
-        concept_iri=f"{services().settings.base_iri}{kind}/{concept_id}",
+        concept_iri=iri,
         alternates=rdf_alternates(f"/{kind}/{concept_id}"),
         search_url=url_for("pages.search", field=concept_id)
         if kind == "field"
         else url_for("pages.search", family=concept_id),
-        previous_url=page_url(view.page - 1) if view.page > 1 else None,
-        next_url=page_url(view.page + 1) if view.page < view.pages else None,
+        first_url=url_for("browse.concept", **here, **kept) if args.after else None,
+        next_url=url_for("browse.concept", **here, after=listed.next_after, **kept)
+        if listed.next_after
+        else None,
     )
 
 

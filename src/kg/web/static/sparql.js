@@ -63,6 +63,13 @@
       b.setAttribute("aria-selected", "false");
     });
   }
+  // YASR's cut ("Ellipse") cells expand on their first click and cancel it, links included:
+  // a result IRI follows at the first click (kg.css lets it take the click); a click beside
+  // it still expands the cell.
+  document.getElementById("yasgui").addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("a.iri");
+    if (link && link.closest(".expandable:not(.expanded)")) { event.stopPropagation(); }
+  }, true);
   new MutationObserver(function () {
     var root = document.getElementById("yasgui");
     localise(root);
