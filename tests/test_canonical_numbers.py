@@ -4,8 +4,6 @@ and a second import of the same rows writes nothing."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from decimal import Decimal
 from pathlib import Path
@@ -21,6 +19,7 @@ from kg.services.imports import import_files
 from kg.services.imports.text import canonical_decimal
 from kg.services.turtle import FORMAT
 from tests.graphs import union
+from tests.test_imported_venues import epoch_file
 
 EPOCH = PROJECT_ROOT / "data" / "external" / "epoch_all_ai_models_2025-04.csv"
 ROWS = ("DiT-XL/2", "S4")
@@ -59,23 +58,12 @@ def test_turtle_keeps_the_lexical_form_of_numbers() -> None:
     assert set(back) == set(graph)  # the same terms, not only equal values
 
 
-def epoch_rows(folder: Path, *models: str) -> Path:
-    reader = csv.DictReader(io.StringIO(EPOCH.read_text(encoding="utf-8"), newline=""))
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=reader.fieldnames or [], lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(row for row in reader if row["Model"] in models)
-    path = folder / EPOCH.name
-    path.write_text(out.getvalue(), encoding="utf-8")
-    return path
-
-
 def test_parameter_counts_are_one_term_in_store_turtle_and_json_ld(
     vocab_ctx: Context, tmp_path: Path
 ) -> None:
     from kg.web import create_app
 
-    path = epoch_rows(tmp_path, *ROWS)
+    path = epoch_file(tmp_path, *ROWS)
     import_files(vocab_ctx, [path])
     base = vocab_ctx.settings.base_iri
     dit, s4 = URIRef(f"{base}system/dit-xl-2"), URIRef(f"{base}system/s4")
