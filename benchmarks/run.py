@@ -76,6 +76,8 @@ TARGETS = {
     "load_triples_per_s": 110_000,
     "export_peak_rss_mb": 300,
     "cold_start_s": 3.0,
+    "small_import_s": 30.0,
+    "small_import_rss_mb": 1536,
 }
 
 
@@ -103,6 +105,15 @@ def run_measured(cmd: Sequence[str], env: dict[str, str], *, stdout: Any = subpr
         "exit": proc.returncode,
         "stderr": stderr[-2000:],
     }
+
+
+def _link_or_copy(source: str, destination: str) -> None:
+    """RocksDB's table files never change once written: a hard link is a copy of them (and
+    costs nothing at 1M); every other file is copied, since a writer may append to it."""
+    if source.endswith(".sst"):
+        os.link(source, destination)
+    else:
+        shutil.copy2(source, destination)
 
 
 def free_port() -> int:
@@ -756,6 +767,50 @@ class Suite:
                 )
         self.results["exports"] = out
 
+    # 7. a small import into the catalogue --------------------------------------------------------
+    def small_import(self) -> None:
+        """``kg import examples/lab-methods.csv`` (5 rows) into a copy of the store's snapshot
+        (its table files linked, so the catalogue stays as loaded): wall time, peak RSS, and
+        when the new snapshot was published (the rest is the search index's rebuild)."""
+        self.step("kg import of the 5-row worked example into a copy of the store")
+        copy = self.workdir / "import-copy"
+        shutil.rmtree(copy, ignore_errors=True)
+        version = os.readlink(self.store_dir / "current")
+        shutil.copytree(self.store_dir / version, copy / version, copy_function=_link_or_copy)
+        os.symlink(version, copy / "current")
+        published: list[float] = []
+        done = threading.Event()
+        started = time.perf_counter()
+
+        def watch() -> None:
+            while not done.wait(0.1):
+                if os.readlink(copy / "current") != version:
+                    published.append(time.perf_counter() - started)
+                    return
+
+        watcher = threading.Thread(target=watch, daemon=True)
+        watcher.start()
+        example = ROOT / "examples"
+        try:
+            measured = run_measured(
+                [KG, "import", str(example / "lab-methods.csv"),
+                 "--mapping", str(example / "lab-methods.toml")],
+                {**self.env, "KG_STORE": str(copy)}, timeout=self.args.export_timeout,
+            )  # fmt: skip
+        finally:
+            done.set()
+            watcher.join()
+            shutil.rmtree(copy, ignore_errors=True)
+        self.results["small_import"] = {
+            "seconds": measured["seconds"],
+            "published_s": published[0] if published else None,
+            "peak_rss_mb": measured["peak_rss_mb"],
+            "cpu_seconds": measured["cpu_seconds"],
+            "exit": measured["exit"],
+        }
+        if measured["exit"] != 0:
+            self.note(f"small import failed (exit {measured['exit']}): {measured['stderr'][-300:]}")
+
     # --------------------------------------------------------------------------------------------
     def run(self) -> dict[str, Any]:
         started = time.perf_counter()
@@ -794,6 +849,9 @@ class Suite:
         self.save_partial()
         if self.args.export_formats:
             self.exports()
+            self.save_partial()
+        if self.args.small_import:
+            self.small_import()
         self.results["meta"]["total_seconds"] = time.perf_counter() - started
         return self.results
 
@@ -994,6 +1052,21 @@ def table(results: dict[str, Any]) -> str:
                      f"{_f(e['seconds'])} s, peak RSS {_f(e['peak_rss_mb'], '{:.0f}')} MB{_mark(ok)}, "
                      f"{e['bytes'] / 1e6:,.1f} MB" + ("" if e["exit"] == 0 else f", FAILED (exit {e['exit']})"),
                      "peak RSS <= 300 MB"))  # fmt: skip
+    small = results.get("small_import")
+    if small:
+        ok = (
+            small["exit"] == 0
+            and small["seconds"] <= TARGETS["small_import_s"]
+            and small["peak_rss_mb"] <= TARGETS["small_import_rss_mb"]
+        )
+        published = small.get("published_s")
+        rows.append(("`kg import` of the 5-row worked example (into a copy of the store)",
+                     f"{_f(small['seconds'])} s, peak RSS {_f(small['peak_rss_mb'], '{:.0f}')} MB"
+                     f"{_mark(ok)}; snapshot published after "
+                     + (f"{published:.1f} s" if published is not None else "—")
+                     + ", the rest is the search index's rebuild"
+                     + ("" if small["exit"] == 0 else f", FAILED (exit {small['exit']})"),
+                     "<= 30 s, peak RSS <= 1.5 GB"))  # fmt: skip
     meta = results.get("meta", {})
     head = (f"**{meta.get('methods', 0):,} methods** ({meta.get('size')}), "
             f"{results.get('catalogue', {}).get('triples', 0):,} quads in the store; {meta.get('cpu')}, "
@@ -1100,6 +1173,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--exports", default=",".join(EXPORT_FORMATS),
                         help="export formats to time, comma-separated ('' for none)")  # fmt: skip
     parser.add_argument("--export-timeout", type=float, default=1800)
+    parser.add_argument(
+        "--no-small-import",
+        dest="small_import",
+        action="store_false",
+        help="skip `kg import` of the worked example into a copy of the store",
+    )
     parser.add_argument("--rounds", type=int, default=10,
                         help="interleaved rounds of kg serve and oxigraph serve (0: skip)")  # fmt: skip
     parser.add_argument("--round-seconds", type=float, default=3,
@@ -1193,6 +1272,10 @@ def summary(files: Sequence[Path]) -> str:
         ("workers pass (`KG_WORKERS`, meta): `/compare` 3, p50 / p95 ms; req/s", lambda r: f"{lat(r, 'web_workers', 'compare_3')}; {rps(r, 'web_workers', 'compare_3')}", ""),
         ("workers pass ÷ oxigraph", lambda r: ratio(r, "web_workers.compare_3/oxigraph.library_query"), ""),
         ("exports: slowest s / highest peak RSS MB", exports, "RSS <= 300"),
+        ("`kg import` of the worked example: s (published after s) / peak RSS MB", lambda r: (
+            f"{_f(get(r, 'small_import', 'seconds'))} ({_f(get(r, 'small_import', 'published_s'))}) / "
+            f"{_f(get(r, 'small_import', 'peak_rss_mb'), '{:,.0f}')}") if r.get("small_import") else "—",
+         "<= 30 / 1,536"),
         ("`kg serve` peak RSS MB", lambda r: _f(get(r, 'web', 'server_peak_rss_mb'), '{:,.0f}'), ""),
         ("machine load average (median of steps)", lambda r: _f(statistics.median([x[2] for x in r["load_average"]]), "{:.1f}") if r.get("load_average") else "not recorded", "~2 = this suite alone"),
     ]  # fmt: skip

@@ -126,11 +126,26 @@ EXPECTATIONS = {
     "methods-per-decade": lambda rows: {r["decade"]: int(r["methods"]) for r in rows}["2020"] == 15,
     "import-row-labels": lambda rows: len({r["term"] for r in rows if "order" in r}) == 10,
     "import-language-labels": lambda rows: len(rows) > 50,
-    "import-method-names": lambda rows: len({r["method"] for r in rows}) == 56,
+    # "ddpm" finds DDPM; the names the engine cannot normalise (Thai with SARA AM, en
+    # dashes) come back whatever the key, for kg to compare itself
+    "import-method-names": lambda rows: (
+        {r["method"] for r in rows if r["name"].casefold() == "ddpm"} == {f"{BASE}method/ddpm"}
+        and all(r["name"].casefold() == "ddpm" or not r["name"].isascii() for r in rows)
+    ),
     "import-method-facts": lambda rows: len(rows) > 0,
     "import-method-identifiers": lambda rows: rows == [],  # no curated method has one
-    "import-concepts": lambda rows: len({r["concept"] for r in rows}) == 37,
-    "import-sources": lambda rows: len({r["source"] for r in rows}) == 53,
+    "import-identified-methods": lambda rows: rows == [],
+    "import-known-methods": lambda rows: (
+        rows
+        == [{"method": f"{BASE}method/ddpm", "typeGraph": f"{BASE}graph/methods-deep-learning"}]
+    ),
+    "import-concepts": lambda rows: (
+        {r["concept"] for r in rows if r["label"] == "Deep learning"}
+        == {f"{BASE}field/deep-learning"}
+    ),
+    "import-sources": lambda rows: (
+        [(r["source"], r["kind"]) for r in rows] == [(f"{BASE}source/ho-2020-ddpm", "arxiv")]
+    ),
     "import-neighbourhood": lambda rows: (
         {r["p"].rsplit("#", 1)[-1] for r in rows} >= {"type", "prefLabel", "yearOfOrigin"}
     ),
@@ -143,7 +158,9 @@ EXPECTATIONS = {
     "import-class-hierarchy": lambda rows: (
         {r["s"].rsplit("#", 1)[-1] for r in rows} >= {"Field", "Family", "Method"}
     ),
-    "import-people": lambda rows: len({r["person"] for r in rows}) == 180,
+    "import-people": lambda rows: (
+        {r["person"] for r in rows if r["name"] == "Jonathan Ho"} == {f"{BASE}person/jonathan-ho"}
+    ),
     "import-arxiv-methods": lambda rows: len({r["method"] for r in rows}) == 34,
     "describe-resource": lambda rows: (
         {r["o"] for r in rows if r["p"].endswith("#first")}

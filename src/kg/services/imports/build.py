@@ -51,6 +51,7 @@ from kg.services.imports.model import (
     SourceRecord,
 )
 from kg.services.imports.resolution import Resolver
+from kg.services.imports.store_index import StoreIndex, TakenIris, source_keys
 from kg.services.imports.text import gyear, normalise, scripts_of, short_hash, slugify
 from kg.services.imports.venues import venue_of_address
 
@@ -69,80 +70,6 @@ PER_LANGUAGE = {
 
 
 # --- what the store holds ------------------------------------------------------------------------
-
-
-@dataclass
-class StoreIndex:
-    """Methods, concepts and sources in the store, outside the graphs an import replaces."""
-
-    method_names: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
-    methods: set[str] = field(default_factory=set)
-    concepts: dict[tuple[str, str], list[tuple[bool, str]]] = field(
-        default_factory=lambda: defaultdict(list)
-    )
-    concept_iris: set[str] = field(default_factory=set)
-    source_by_citation: dict[str, str] = field(default_factory=dict)
-    source_by_arxiv: dict[str, str] = field(default_factory=dict)
-    source_iris: set[str] = field(default_factory=set)
-    imported: set[str] = field(default_factory=set)
-    """Concepts and sources stated by an earlier import (restated alike, not left out)."""
-    by_identifier: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
-    """External identifier (``skos:exactMatch``) -> the methods stated with it."""
-    identifiers: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
-    """Method -> its external identifiers."""
-
-    @classmethod
-    def load(cls, ctx: Context, replaced: set[str]) -> StoreIndex:
-        index = cls()
-        import_prefix = ctx.graph_iri("import-")
-        curated: set[str] = set()
-        names = ctx.store.select(ctx.queries["import-method-names"].bind())
-        for row in names.rows:
-            if str(row["typeGraph"]) in replaced:
-                continue
-            method = str(row["method"])
-            index.methods.add(method)
-            if "name" in row and str(row.get("nameGraph")) not in replaced:
-                index.method_names[normalise(str(row["name"]))].add(method)
-        for row in ctx.store.select(ctx.queries["import-method-identifiers"].bind()).rows:
-            if str(row["graph"]) not in replaced:
-                index.by_identifier[str(row["identifier"])].add(str(row["method"]))
-                index.identifiers[str(row["method"])].add(str(row["identifier"]))
-        concepts = ctx.store.select(ctx.queries["import-concepts"].bind())
-        for row in concepts.rows:
-            if str(row["graph"]) in replaced:
-                continue
-            concept = str(row["concept"])
-            index.concept_iris.add(concept)
-            if str(row["graph"]).startswith(import_prefix):
-                index.imported.add(concept)
-            else:
-                curated.add(concept)
-            preferred = str(row["preferred"]) == "true"
-            key = (str(row["class"]), normalise(str(row["label"])))
-            index.concepts[key].append((not preferred, concept))
-        sources = ctx.store.select(ctx.queries["import-sources"].bind())
-        for row in sources.rows:
-            if str(row["graph"]) in replaced:
-                continue
-            source = str(row["source"])
-            index.source_iris.add(source)
-            if str(row["graph"]).startswith(import_prefix):
-                index.imported.add(source)
-            else:
-                curated.add(source)
-            if "citation" in row:
-                index.source_by_citation.setdefault(str(row["citation"]), source)
-            if "arxiv" in row:
-                index.source_by_arxiv.setdefault(str(row["arxiv"]), source)
-        # A curated concept that an import also describes (an ontology's exactMatch on it)
-        # is still curated: imports point to it and never restate its labels.
-        index.imported -= curated
-        return index
-
-    def concept(self, cls: URIRef, label: Literal) -> str | None:
-        found = sorted(self.concepts.get((str(cls), normalise(str(label))), []))
-        return found[0][1] if found else None
 
 
 @dataclass
@@ -230,7 +157,7 @@ class GraphBuilder:
         self.base = ctx.settings.base_iri
         self.index = index
         self.replaced = replaced
-        self.taken: set[str] = set(index.methods) | index.concept_iris | index.source_iris
+        self.taken = TakenIris(ctx, replaced)
         self.batch_concepts: dict[tuple[str, str], str] = {}
         self.batch_sources: dict[str, str] = {}
         self.graphs: dict[str, Graph] = {}
@@ -326,8 +253,15 @@ class GraphBuilder:
         methods: dict[str, set[str]] = defaultdict(set)
         assignments: list[tuple[list[MethodRecord], str, bool]] = []
         outcomes: dict[int, str] = {}
-        for group in self.group(records):
-            members = [records[i] for i in group]
+        groups = [[records[i] for i in group] for group in self.group(records)]
+        slugs = [("method", self._method_slug(m)) for m in groups]
+        for record in records:
+            if record.source is not None:
+                slugs.append(("source", _source_slug(record.source)))
+            for kind, names in (("field", record.fields), ("family", record.families)):
+                slugs.extend((kind, slugify(str(name.label))) for name in names)
+        self.taken.prefetch(f"{self.base}{kind}/{slug}" for kind, slug in slugs if slug)
+        for members in groups:
             matches = self._matches(members)
             if len(matches) > 1:
                 for record in members:
@@ -378,19 +312,19 @@ class GraphBuilder:
         group's own), and the spreadsheet's ``method/<identifier>``."""
         index = self.index
         own = {match for record in members for match in record.exact_matches}
-        matches = {method for match in own for method in index.by_identifier.get(match, ())}
+        matches = {method for match in own for method in index.methods_identified(match)}
         if not matches:
             kinds = {_kind(match) for match in own}
             for record in members:
                 for name in record.names():
-                    for method in index.method_names.get(normalise(str(name)), ()):
-                        theirs = index.identifiers.get(method, set())
+                    for method in index.methods_named(normalise(str(name))):
+                        theirs = index.identifiers_of(method)
                         if not any(_kind(m) in kinds for m in theirs - own):
                             matches.add(method)
         for record in members:
             if record.identifier is not None:
                 stated = f"{self.base}method/{record.identifier}"
-                if stated in index.methods:
+                if index.is_method(stated):
                     matches.add(stated)
         return matches
 
@@ -587,8 +521,8 @@ class GraphBuilder:
         return URIRef(iri)
 
     def _concept_iri(self, g: Graph, cls: URIRef, label: Literal) -> str:
-        stored = self.index.concept(cls, label)
-        if stored is not None and stored not in self.index.imported:
+        stored = self.index.concept(cls, str(label))
+        if stored is not None and not self.index.is_imported(stored):
             return stored
         key = (str(cls), normalise(str(label)))
         iri = stored or self.batch_concepts.get(key)
@@ -610,6 +544,10 @@ class GraphBuilder:
         else a new one; returns key -> concept IRI."""
         g = self.graph(graph)
         iris: dict[str, str] = {}
+        self.taken.prefetch(
+            f"{self.base}{'field' if r.cls == KG.Field else 'family'}/{slugify(str(r.label))}"
+            for r in records
+        )
         for record in records:
             iri = self._concept_iri(g, record.cls, record.label)
             iris.setdefault(record.key, iri)
@@ -635,11 +573,11 @@ class GraphBuilder:
 
     def _source(self, g: Graph, source: SourceRecord, where: str) -> URIRef:
         stored = None
-        if source.citation is not None:
-            stored = self.index.source_by_citation.get(source.citation.text)
-        if stored is None and source.arxiv_id:
-            stored = self.index.source_by_arxiv.get(source.arxiv_id)
-        if stored is not None and stored not in self.index.imported:
+        for kind, text in source_keys(source):
+            stored = self.index.source(kind, text)
+            if stored is not None:
+                break
+        if stored is not None and not self.index.is_imported(stored):
             return URIRef(stored)
         key = source.key()
         iri = stored or self.batch_sources.get(key)

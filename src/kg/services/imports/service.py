@@ -20,10 +20,11 @@ from kg import __version__
 from kg.namespaces import KG
 from kg.queries import MAX_VALUES_PER_PARAMETER
 from kg.services.context import Context
-from kg.services.imports.build import SCHEMA, BuildResult, GraphBuilder, StoreIndex
+from kg.services.imports.build import SCHEMA, BuildResult, GraphBuilder
 from kg.services.imports.model import ImportFailed, ParsedFile, Skipped
 from kg.services.imports.resolution import Ambiguous, Resolved
 from kg.services.imports.seed import FALLBACK_LANGUAGE, PageVocabulary, parse_seed
+from kg.services.imports.store_index import StoreIndex
 from kg.services.imports.text import canonical_decimal, language_scripts, normalise, short_hash
 from kg.services.loading import ONTOLOGY_GRAPH
 from kg.services.search import refresh_after_write
@@ -255,9 +256,10 @@ def import_files(
     replaced = {ctx.graph_iri(graph_name(p)) for p in paths} | {
         ctx.graph_iri(provenance_graph_name(p)) for p in paths
     }
-    index = StoreIndex.load(ctx, replaced)
-    builder = GraphBuilder(ctx, index, replaced)
     records = [record for pf in parsed for record in pf.records]
+    index = StoreIndex(ctx, replaced)
+    index.prefetch(records, [str(c.label) for pf in parsed for c in pf.concepts])
+    builder = GraphBuilder(ctx, index, replaced)
     report("merging", 0, 1)
     concept_iris = {
         k: v for pf in parsed for k, v in builder.concepts(pf.graph, pf.concepts).items()

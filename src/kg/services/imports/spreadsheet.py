@@ -634,7 +634,12 @@ def attach_links(
         if r.identifier is not None and id(r) in built.record_iris
     }
     g = builder.graph(parsed.graph)
-    people = _people(ctx, builder) if any(r.originators for r in mine) else {}
+    references = {reference for r in mine for reference in r.related}
+    builder.index.prefetch_names(normalise(reference) for reference in references)
+    builder.index.prefetch_methods(
+        f"{builder.base}method/{reference}" for reference in references if _SLUG.match(reference)
+    )
+    people = _people(builder, [name for r in mine for name in r.originators])
     for record in mine:
         iri = built.record_iris.get(id(record))
         if iri is None:
@@ -668,10 +673,10 @@ def _resolve(
     if reference in ids:
         return ids[reference], ""
     stored = f"{builder.base}method/{reference}"
-    if _SLUG.match(reference) and stored in builder.index.methods:
+    if _SLUG.match(reference) and builder.index.is_method(stored):
         return stored, ""
     key = normalise(reference)
-    found = by_name.get(key) or builder.index.method_names.get(key, set())
+    found = by_name.get(key) or builder.index.methods_named(key)
     if len(found) == 1:
         return next(iter(found)), ""
     if found:
@@ -679,13 +684,14 @@ def _resolve(
     return None, "is no method of this file or the store (by id or name); not linked"
 
 
-def _people(ctx: Context, builder: GraphBuilder) -> dict[str, tuple[str, bool]]:
-    """Person by normalised name -> (IRI, whether this graph restates it)."""
+def _people(builder: GraphBuilder, names: list[str]) -> dict[str, tuple[str, bool]]:
+    """Person by normalised name -> (IRI, whether this graph restates it): the store's person
+    of that name (a curated one first), restated when only imports state them."""
     people: dict[str, tuple[str, bool]] = {}
-    for row in ctx.store.select(ctx.queries["import-people"].bind()).rows:
-        if str(row["graph"]) in builder.replaced:
-            continue
-        restate = str(row["graph"]).startswith(ctx.graph_iri("import-"))
-        people.setdefault(normalise(str(row["name"])), (str(row["person"]), restate))
-        builder.taken.add(str(row["person"]))
+    keys = sorted({normalise(name) for name in names} - {""})
+    builder.index.prefetch_people(keys)
+    for key in keys:
+        found = builder.index.people(key)
+        if found:
+            people[key] = found[0]
     return people
