@@ -349,6 +349,8 @@ def _versionless(page: str) -> str:
     return re.sub(r"([?&](?:amp;)?v=)[0-9a-z]+", r"\1VERSION", page)
 
 
+NAME_CANDIDATES = frozenset({"import-method-names", "import-concepts", "import-people"})
+"""Name lookups whose rows kg confirms itself (kg.services.imports.store_index)."""
 SPARQL_DOCS = PROJECT_ROOT / "docs" / "sparql.md"
 EXAMPLES = frozenset(re.findall(r"run it at `/queries/([a-z0-9-]+)`", SPARQL_DOCS.read_text()))
 """The examples for researchers (docs/sparql.md); kg's own pages and services use the rest."""
@@ -374,6 +376,14 @@ def test_every_library_query_gives_the_embedded_stores_answer(
                 assert len(ours.rows) == len(theirs.rows), query.name
                 continue
             rows = set(map(_row_key, ours.rows))
+            if query.name in NAME_CANDIDATES:
+                # kg compares the names an engine cannot normalise itself: an engine may send
+                # back more of them (Virtuoso 7 every non-ASCII name), never fewer rows.
+                expected = set(map(_row_key, theirs.rows))
+                extra = [json.loads(row) for row in rows - expected]
+                assert rows >= expected, query.name
+                assert all(not (r.get("name") or r["label"]).isascii() for r in extra), query.name
+                continue
             assert rows == set(map(_row_key, theirs.rows)), query.name
         elif query.kind in ("construct", "describe"):
             graph = backend_catalogue.store.construct(text)
