@@ -108,9 +108,10 @@ def run_measured(cmd: Sequence[str], env: dict[str, str], *, stdout: Any = subpr
 
 
 def _link_or_copy(source: str, destination: str) -> None:
-    """RocksDB's table files never change once written: a hard link is a copy of them (and
-    costs nothing at 1M); every other file is copied, since a writer may append to it."""
-    if source.endswith(".sst"):
+    """RocksDB's table files and the search indexes never change once written: a hard link
+    is a copy of them (and costs nothing at 1M); every other file is copied, since a writer
+    may append to it."""
+    if source.endswith((".sst", ".sqlite")):
         os.link(source, destination)
     else:
         shutil.copy2(source, destination)
@@ -777,6 +778,8 @@ class Suite:
         shutil.rmtree(copy, ignore_errors=True)
         version = os.readlink(self.store_dir / "current")
         shutil.copytree(self.store_dir / version, copy / version, copy_function=_link_or_copy)
+        if (self.store_dir / "search").is_dir():  # the snapshot's index: the names' keys
+            shutil.copytree(self.store_dir / "search", copy / "search", copy_function=_link_or_copy)
         os.symlink(version, copy / "current")
         published: list[float] = []
         done = threading.Event()

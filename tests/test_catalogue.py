@@ -133,6 +133,10 @@ EXPECTATIONS = {
         and all(r["name"].casefold() == "ddpm" or not r["name"].isascii() for r in rows)
     ),
     "import-method-facts": lambda rows: len(rows) > 0,
+    "import-method-names-of": lambda rows: (
+        {r["method"] for r in rows} == {f"{BASE}method/ddpm"}
+        and {"DDPM", "Denoising Diffusion Probabilistic Model"} <= {r["name"] for r in rows}
+    ),
     "import-method-identifiers": lambda rows: rows == [],  # no curated method has one
     "import-identified-methods": lambda rows: rows == [],
     "import-known-methods": lambda rows: (

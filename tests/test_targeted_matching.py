@@ -28,6 +28,7 @@ from kg.services.imports.service import import_files
 from kg.services.imports.store_index import StoreIndex
 from kg.services.imports.text import normalise
 from kg.services.loading import load_files
+from kg.services.search import build_index
 from kg.store import GraphSource
 
 NAME_QUERIES = ("import-method-names", "import-concepts", "import-people")
@@ -139,23 +140,31 @@ def test_a_lookup_finds_exactly_the_methods_a_comparison_of_every_name_would(
                                (f"h{i}", name)):  # fmt: skip
             every_name.setdefault(normalise(stated), set()).add(str(METHOD[method]))
     keys = sorted({normalise(n) for n in names} - {""})
-    index = StoreIndex(ctx, replaced=[])
-    index._load_names(keys)  # the batched path, as prefetch sends them
-    for key in keys:
-        assert index.methods_named(key) == every_name[key], key
-    # one key at a time, the path of a name asked for later
-    single = StoreIndex(ctx, replaced=[])
-    for key in keys[:40]:
-        assert single.methods_named(key) == every_name[key], key
+    # through the engine's name rule (no search index), and through the search index's
+    # match_names confirmed in the store
+    for use_index in (False, True):
+        if use_index:
+            build_index(ctx)
+        index = StoreIndex(ctx, replaced=[], search_index=use_index)
+        assert (index._search is not None) is use_index
+        index.prefetch_names(keys)  # the batched path, as prefetch sends them
+        for key in keys:
+            assert index.methods_named(key) == every_name[key], (use_index, key)
+        # one key at a time, the path of a name asked for later
+        single = StoreIndex(ctx, replaced=[], search_index=use_index)
+        for key in keys[:40]:
+            assert single.methods_named(key) == every_name[key], (use_index, key)
 
 
+@pytest.mark.parametrize("use_index", [False, True])
 def test_a_lookup_ignores_the_graphs_an_import_replaces(
-    awkward_store: tuple[Context, list[str]],
+    awkward_store: tuple[Context, list[str]], use_index: bool
 ) -> None:
     ctx, _ = awkward_store
-    index = StoreIndex(ctx, replaced=[ctx.graph_iri("labels")])
+    if use_index:
+        build_index(ctx)
+    index = StoreIndex(ctx, replaced=[ctx.graph_iri("labels")], search_index=use_index)
     found = index.methods_named("ddpm")
-    assert found and not any("/m" in iri.rsplit("method", 1)[1] for iri in found)
     assert {iri.rsplit("/", 1)[1][0] for iri in found} == {"a", "h"}
 
 

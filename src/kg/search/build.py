@@ -34,6 +34,7 @@ from kg.search.schema import (
     facet_code,
     lines,
     make_dictionary,
+    match_key,
     name_keys,
 )
 from kg.search.text import edits1, latin_words, normalise, phrase
@@ -42,6 +43,9 @@ BATCH = 20_000
 DICTIONARY_SAMPLES = 400
 """Documents the compression dictionary is made from (the first ones, in index order)."""
 KINDS = ("label", "alias", *TEXT_KINDS, "field", "family", "start")
+MATCHED_KINDS = frozenset({"label", "alias", "hidden", "listed"})
+"""The names importers match records by (``hidden``: skos:hiddenLabel, ``listed``: the
+members of alias lists; in no search text)."""
 _KIND_NUMBER = {kind: number for number, kind in enumerate(KINDS)}
 
 
@@ -143,6 +147,10 @@ def _write(
         lap("read")
         ranks = _number(conn, ids, sort_labels)
         del sort_labels
+        conn.execute(
+            "INSERT INTO match_names SELECT DISTINCT m.key, k.rid FROM stage.match m "
+            "JOIN stage.ranks k ON k.mid = m.mid ORDER BY 1, 2"
+        )
         writer = _Writer(conn, base, concepts)
         rows = conn.execute(
             "SELECT k.rid, r.kind, r.lang, r.value FROM stage.raw r "
@@ -185,12 +193,15 @@ def _write(
 
 
 def _stage(
-    conn: sqlite3.Connection, documents: Iterable[Sequence[str]], base: str
+    conn: sqlite3.Connection,
+    documents: Iterable[Sequence[str]],
+    base: str,
 ) -> tuple[list[str], list[tuple[bool, str] | None]]:
-    """Append the rows to ``stage.raw`` (method number, kind number, language, value);
-    return the method ids by number and the label each method sorts by (English first)
-    — None for subjects that are not methods."""
+    """Append the rows to ``stage.raw`` (method number, kind number, language, value) and
+    the match keys of names to ``stage.match``; return the method ids by number and the
+    label each method sorts by (English first) — None for subjects that are not methods."""
     conn.execute("CREATE TABLE stage.raw(mid INTEGER, kind INTEGER, lang TEXT, value TEXT)")
+    conn.execute("CREATE TABLE stage.match(key TEXT, mid INTEGER)")
     numbers: dict[str, int] = {}
     ids: list[str] = []
     sort_labels: list[tuple[bool, str] | None] = []
@@ -198,6 +209,7 @@ def _stage(
     rows = iter(documents)
     while chunk := list(islice(rows, BATCH)):
         batch = []
+        matches = []
         for row in chunk:
             iri, kind, value, lang = row[0], row[1], row[2], row[-1]
             mid = numbers.get(iri)
@@ -209,6 +221,8 @@ def _stage(
             if kind == "method":
                 is_method[mid] = True
                 continue
+            if kind in MATCHED_KINDS and value:
+                matches.append((match_key(value), mid))
             number = _KIND_NUMBER.get(kind)
             if number is None or not value:
                 continue
@@ -219,6 +233,7 @@ def _stage(
                     sort_labels[mid] = key
             batch.append((mid, number, lang, value))
         conn.executemany("INSERT INTO stage.raw VALUES (?, ?, ?, ?)", batch)
+        conn.executemany("INSERT INTO stage.match VALUES (?, ?)", matches)
     del numbers
     for mid, method in enumerate(is_method):
         if not method:

@@ -324,6 +324,21 @@ class SearchIndex:
                 corrected.append(term)
         return corrected if changed else None
 
+    def methods_named(self, keys: Sequence[str]) -> dict[str, set[str]]:
+        """Match key (``match_names``) -> the ids of the methods with a name of that key."""
+        found: dict[str, set[str]] = {}
+        conn = self._conn()
+        for start in range(0, len(keys), 500):
+            batch = list(keys[start : start + 500])
+            marks = ", ".join("?" * len(batch))
+            for key, method_id in conn.execute(
+                "SELECT n.key, m.id FROM match_names n JOIN methods m ON m.rowid = n.method "
+                f"WHERE n.key IN ({marks})",
+                batch,
+            ):
+                found.setdefault(key, set()).add(method_id)
+        return found
+
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)
         if conn is not None:

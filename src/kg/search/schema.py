@@ -31,6 +31,10 @@ One SQLite file per store snapshot, written once and never changed. Tables:
                  number of methods (directly and with the narrower concepts)
 ``vocab``        Latin words of labels and aliases with their frequency, and ``vocab_del``
                  their one-deletion neighbours (spelling correction)
+``match_names``  every label, alias and hidden label of every method in the form importers
+                 compare names in (``kg.services.imports.text.normalise``) with the method's
+                 rowid: an import finds the stored methods its records may name without
+                 reading every name of the catalogue (and confirms them in the store)
 ``meta``         the store snapshot the index was built for, build time, counts, the
                  documents' compression dictionary
 """
@@ -38,10 +42,12 @@ One SQLite file per store snapshot, written once and never changed. Tables:
 from __future__ import annotations
 
 import json
+import re
+import unicodedata
 import zlib
 from typing import Any
 
-SCHEMA_VERSION = "5"
+SCHEMA_VERSION = "6"
 FACETS = ("field", "family", "type", "decade")
 TEXT_KINDS = ("summary", "attribution", "type", "originator", "source")
 TIERS = ("exact", "prefix", "label", "alias-exact", "alias-prefix", "alias", "text", "concept")
@@ -67,6 +73,8 @@ CREATE VIRTUAL TABLE fts_words USING fts5(word, content = '', columnsize = 0,
 CREATE TABLE grams(gram TEXT PRIMARY KEY, names INTEGER NOT NULL, texts INTEGER NOT NULL)
     WITHOUT ROWID;
 CREATE TABLE names(key INTEGER NOT NULL, method INTEGER NOT NULL,
+    PRIMARY KEY (key, method)) WITHOUT ROWID;
+CREATE TABLE match_names(key TEXT NOT NULL, method INTEGER NOT NULL,
     PRIMARY KEY (key, method)) WITHOUT ROWID;
 CREATE TABLE facet_values(code TEXT PRIMARY KEY, facet TEXT NOT NULL, value TEXT NOT NULL);
 CREATE TABLE concepts(iri TEXT PRIMARY KEY, kind TEXT NOT NULL, id TEXT NOT NULL,
@@ -135,6 +143,17 @@ def lines(phrases: list[str]) -> str:
     the last (so ``\\n<phrase>\\n`` is an exact match, ``\\n<start>`` a prefix)."""
     kept = [p for p in phrases if p]
     return "\n" + "\n".join(kept) + "\n" if kept else ""
+
+
+_DASHES = re.compile(r"[‐‑‒–—―−]")
+_SPACES = re.compile(r"\s+")
+
+
+def match_key(name: str) -> str:
+    """A name in the form importers compare names in (``match_names``): Unicode NFKC,
+    case-folded, dashes unified, white space collapsed."""
+    text = unicodedata.normalize("NFKC", name).casefold()
+    return _SPACES.sub(" ", _DASHES.sub("-", text)).strip()
 
 
 # --- documents -------------------------------------------------------------------------------

@@ -154,6 +154,18 @@ def refresh_after_write(ctx: Context) -> BuildReport | None:
         return None
 
 
+def built_index(ctx: Context) -> SearchIndex | None:
+    """The index of the store's current snapshot if it is built, else None (never builds)."""
+    version = ctx.store.version()
+    if version == "empty":
+        return None
+    slot = _slot(ctx)
+    with slot.lock:
+        if slot.index is not None and slot.index.version == version:
+            return slot.index
+    return _open(index_path(ctx, version))
+
+
 def current_index(ctx: Context, *, wait: float | None = WAIT_FOR_BUILD) -> SearchIndex | None:
     """The index of the store's current snapshot (None for an empty store), built first if
     missing; ``wait`` seconds at most (None: as long as it takes), then SearchUnavailable."""

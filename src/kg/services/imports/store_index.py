@@ -28,6 +28,7 @@ from kg.services.context import Context
 from kg.services.imports.model import MethodRecord, SourceRecord
 from kg.services.imports.resolution import Resolver
 from kg.services.imports.text import normalise
+from kg.services.search import built_index
 
 T = TypeVar("T")
 OTHER_NAMES = " "
@@ -50,9 +51,12 @@ class StoreIndex:
     """Methods, concepts, sources and people in the store, outside the graphs an import
     replaces, by the keys the import asks about."""
 
-    def __init__(self, ctx: Context, replaced: Iterable[str]) -> None:
+    def __init__(self, ctx: Context, replaced: Iterable[str], *, search_index: bool = True) -> None:
         self.ctx = ctx
         self.replaced = set(replaced)
+        self._search = built_index(ctx) if search_index else None
+        """The search index of the store's current snapshot, when built: it proposes the
+        methods of a name (``match_names``), which the store then confirms."""
         self.import_prefix = ctx.graph_iri("import-")
         self._named: dict[str, set[str]] = {}
         """Normalised name -> the methods with that name."""
@@ -186,6 +190,11 @@ class StoreIndex:
         missing = self._missing(self._named, names)
         for key in missing:
             self._named[key] = set()
+        if not missing:
+            return
+        if self._search is not None and self._search.version == self.ctx.store.version():
+            self._confirm_names(missing, self._search.methods_named(missing))
+            return
 
         def take(row: dict[str, str]) -> str | None:
             kept = self._kept(row["typeGraph"]) and self._kept(row["nameGraph"])
@@ -193,6 +202,18 @@ class StoreIndex:
 
         for key, method in self._by_name("import-method-names", missing, "name", take):
             self._named[key].add(method)
+
+    def _confirm_names(self, keys: list[str], proposed: dict[str, set[str]]) -> None:
+        """Keep the proposed methods whose names in the store (outside the replaced graphs)
+        have one of ``keys``."""
+        base = f"{self.ctx.settings.base_iri}method/"
+        wanted = set(keys)
+        methods = sorted({i if ":" in i else base + i for ids in proposed.values() for i in ids})
+        for batch in _batches(methods):
+            for row in self._rows("import-method-names-of", method=list(batch)):
+                key = normalise(row["name"])
+                if key in wanted and self._kept(row["typeGraph"]) and self._kept(row["nameGraph"]):
+                    self._named[key].add(row["method"])
 
     def _load_methods(self, iris: Iterable[str]) -> None:
         missing = self._missing(self._method_graphs, iris)

@@ -9,15 +9,16 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
+from kg.search.schema import match_key
+
 _NON_SLUG = re.compile(r"[^a-z0-9]+")
 _SPACES = re.compile(r"\s+")
 
 
 def normalise(name: str) -> str:
-    """The form names are matched in: NFKC, case-folded, dashes unified, spaces collapsed."""
-    text = unicodedata.normalize("NFKC", name).casefold()
-    text = re.sub(r"[‐‑‒–—―−]", "-", text)
-    return _SPACES.sub(" ", text).strip()
+    """The form names are matched in: NFKC, case-folded, dashes unified, spaces collapsed
+    (the search index keeps every method name in this form too)."""
+    return match_key(name)
 
 
 def slugify(text: str, *, max_length: int = 60) -> str:
