@@ -304,9 +304,15 @@ def source_keys(source: SourceRecord) -> list[tuple[str, str]]:
 
 class TakenIris:
     """The IRIs an import may not mint: those it made itself, and those a graph outside the
-    replaced ones describes (asked of the store once each, ``prefetch`` for many at once)."""
+    replaced ones types (``import-typed.rq``; another graph may state things about an IRI
+    it does not type, such as Epoch's originators of a Papers with Code method, and a
+    re-import mints that IRI again). ``prefetch`` asks for many at once; with ``described``
+    an IRI any such graph states something about is taken too (Epoch's systems, people,
+    organisations and data sets: ``resolve-existing.rq``)."""
 
     def __init__(self, ctx: Context, replaced: Iterable[str]) -> None:
+        self._ctx = ctx
+        self._replaced = set(replaced)
         self._resolver = Resolver(ctx, replaced)
         self._mine: set[str] = set()
         self._stored: dict[str, bool] = {}
@@ -323,8 +329,19 @@ class TakenIris:
     def add(self, iri: str) -> None:
         self._mine.add(iri)
 
-    def prefetch(self, iris: Iterable[str]) -> None:
+    def prefetch(self, iris: Iterable[str], *, described: bool = False) -> None:
         missing = sorted({i for i in iris if i not in self._stored and i not in self._mine})
-        if missing:
-            found = self._resolver.existing(missing)
-            self._stored.update((iri, iri in found) for iri in missing)
+        if not missing:
+            return
+        found: set[str] = set()
+        query = self._ctx.queries["import-typed"]
+        for batch in _batches(missing):
+            result = self._ctx.store.select(query.bind(resource=list(batch)))
+            found.update(
+                str(row["resource"])
+                for row in result.rows
+                if str(row["graph"]) not in self._replaced
+            )
+        if described:
+            found |= self._resolver.existing(missing)
+        self._stored.update((iri, iri in found) for iri in missing)

@@ -82,7 +82,7 @@ class SystemBuilder:
         """New IRIs ``kind/<slug>`` for (slug, fallback) pairs, stepping past the IRIs the
         store (outside the replaced graphs) or this import already uses."""
         wanted = [f"{self.base}{kind}/{slug}" for slug, _ in slugs if slug]
-        self.builder.taken.prefetch(wanted)
+        self.builder.taken.prefetch(wanted, described=True)
         return [self.builder.mint(kind, slug, fallback) for slug, fallback in slugs]
 
     # --- the whole file ----------------------------------------------------------------------
