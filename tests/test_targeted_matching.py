@@ -119,6 +119,9 @@ def awkward_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Context, li
         graphs["aliases"].add((node, RDF.rest, rest))
         graphs["aliases"].add((rest, RDF.first, Literal(name, lang="ja")))
         graphs["aliases"].add((rest, RDF.rest, RDF.nil))
+        # the catalogue's convention: every member of an alias list is a skos:altLabel too
+        for member in (Literal("x" + name[:1], lang="en"), Literal(name, lang="ja")):
+            graphs["aliases"].add((alias, SKOS.altLabel, member))
         hidden = METHOD[f"h{i}"]
         graphs["hidden"].add((hidden, RDF.type, KG.Method))
         graphs["hidden"].add((hidden, SKOS.hiddenLabel, Literal(name)))

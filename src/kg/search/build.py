@@ -43,9 +43,9 @@ BATCH = 20_000
 DICTIONARY_SAMPLES = 400
 """Documents the compression dictionary is made from (the first ones, in index order)."""
 KINDS = ("label", "alias", *TEXT_KINDS, "field", "family", "start")
-MATCHED_KINDS = frozenset({"label", "alias", "hidden", "listed"})
-"""The names importers match records by (``hidden``: skos:hiddenLabel, ``listed``: the
-members of alias lists; in no search text)."""
+MATCHED_KINDS = frozenset({"label", "alias", "hidden"})
+"""The names importers match records by (``hidden``: skos:hiddenLabel, in no search text;
+the members of alias lists are ``alias`` rows, each being a skos:altLabel too)."""
 _KIND_NUMBER = {kind: number for number, kind in enumerate(KINDS)}
 
 

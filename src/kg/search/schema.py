@@ -31,7 +31,8 @@ One SQLite file per store snapshot, written once and never changed. Tables:
                  number of methods (directly and with the narrower concepts)
 ``vocab``        Latin words of labels and aliases with their frequency, and ``vocab_del``
                  their one-deletion neighbours (spelling correction)
-``match_names``  every label, alias and hidden label of every method in the form importers
+``match_names``  every label, alias (skos:altLabel: alias-list members and synonyms) and
+                 hidden label of every method in the form importers
                  compare names in (``kg.services.imports.text.normalise``) with the method's
                  rowid: an import finds the stored methods its records may name without
                  reading every name of the catalogue (and confirms them in the store)
