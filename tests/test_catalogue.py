@@ -139,6 +139,9 @@ EXPECTATIONS = {
     ),
     "import-method-identifiers": lambda rows: rows == [],  # no curated method has one
     "import-identified-methods": lambda rows: rows == [],
+    "import-typed": lambda rows: (
+        rows == [{"resource": f"{BASE}method/ddpm", "graph": f"{BASE}graph/methods-deep-learning"}]
+    ),
     "import-known-methods": lambda rows: (
         rows
         == [{"method": f"{BASE}method/ddpm", "typeGraph": f"{BASE}graph/methods-deep-learning"}]
