@@ -24,7 +24,13 @@ from tests.served import Answer, Served, eventually, fetch, serve
 TIMEOUT = 1  # KG_QUERY_TIMEOUT of the served instance, seconds
 RUNS = 20
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
-ORDER = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?c ?f"
+ORDER = (
+    "SELECT ?c ?f WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i "
+    "FILTER(STRLEN(STR(?c)) + STRLEN(STR(?f)) + STRLEN(STR(?i)) < 0) } ORDER BY ?c ?f"
+)
+"""A sorted runaway whose sort never fills: no row passes the filter, so its memory stays
+flat and only the deadline stops it (a sorted twofold join filled the worker's 2 GiB within
+the second on a quiet machine, and got the memory cap's 400 instead of the deadline's 503)."""
 SIMPLE = "ASK { ?s a ?type }"
 """A query that answers at its first match: within its 1 s limit even on a busy machine."""
 SETTLE = 300  # seconds a busy machine may take to (re)start the query workers
