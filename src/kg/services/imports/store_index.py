@@ -225,22 +225,22 @@ class StoreIndex:
                     self._method_graphs[row["method"]] = True
 
     def _load_identified(self, identifiers: Iterable[str]) -> None:
-        missing = self._missing(self._identified, identifiers)
-        for batch in _batches(missing):
-            for identifier in batch:
-                self._identified[identifier] = set()
-            for row in self._rows("import-identified-methods", identifier=list(batch)):
-                if self._kept(row["graph"]):
-                    self._identified[row["identifier"]].add(row["method"])
+        self._load_sets(self._identified, identifiers, "import-identified-methods", "identifier")
 
     def _load_identifiers(self, methods: Iterable[str]) -> None:
-        missing = self._missing(self._identifiers, methods)
-        for batch in _batches(missing):
-            for method in batch:
-                self._identifiers[method] = set()
-            for row in self._rows("import-method-identifiers", method=list(batch)):
+        self._load_sets(self._identifiers, methods, "import-method-identifiers", "method")
+
+    def _load_sets(
+        self, cache: dict[str, set[str]], keys: Iterable[str], query: str, by: str
+    ) -> None:
+        """Fill ``cache`` (method <-> identifier, by ``by``) for the keys not looked up yet."""
+        other = "method" if by == "identifier" else "identifier"
+        for batch in _batches(self._missing(cache, keys)):
+            for key in batch:
+                cache[key] = set()
+            for row in self._rows(query, **{by: list(batch)}):
                 if self._kept(row["graph"]):
-                    self._identifiers[row["method"]].add(row["identifier"])
+                    cache[row[by]].add(row[other])
 
     def _load_concepts(self, labels: Iterable[str]) -> None:
         missing = self._missing(self._concepts, labels)
