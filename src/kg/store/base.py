@@ -129,9 +129,18 @@ class Store(ABC):
     @abstractmethod
     def ask(self, query: str) -> bool: ...
 
-    @abstractmethod
     def construct(self, query: str) -> Graph:
         """Run a CONSTRUCT or DESCRIBE query."""
+        graph = Graph()
+        for triple in self.construct_triples(query):
+            graph.add(triple)
+        return graph
+
+    @abstractmethod
+    def construct_triples(self, query: str) -> Iterator[tuple[Node, Node, Node]]:
+        """The triples of a CONSTRUCT or DESCRIBE query as they come (a triple the query
+        makes twice may come twice): for comparing or counting them without the cost of
+        an rdflib graph."""
 
     @abstractmethod
     def replace_graphs(self, sources: Sequence[GraphSource], *, drop: Sequence[str] = ()) -> None:

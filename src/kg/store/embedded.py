@@ -36,7 +36,6 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 import pyoxigraph as ox
-from rdflib import Graph
 from rdflib.term import Node
 
 from kg.store.base import (
@@ -172,16 +171,12 @@ class EmbeddedStore(Store):
             raise QuerySyntaxError("not an ASK query")
         return bool(answer)
 
-    def construct(self, query: str) -> Graph:
+    def construct_triples(self, query: str) -> Iterator[tuple[Node, Node, Node]]:
         triples = self._query(query)
         if not isinstance(triples, ox.QueryTriples):
             raise QuerySyntaxError("not a CONSTRUCT or DESCRIBE query")
-        graph = Graph()
         for triple in triples:
-            graph.add(
-                (to_rdflib(triple.subject), to_rdflib(triple.predicate), to_rdflib(triple.object))
-            )
-        return graph
+            yield to_rdflib(triple.subject), to_rdflib(triple.predicate), to_rdflib(triple.object)
 
     def query_serialized(
         self,

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, cast
 
 import pyoxigraph as ox
-from rdflib import Graph
+from rdflib.term import Node
 
 from kg.config import Settings, resource_dir
 from kg.queries import (
@@ -224,19 +224,12 @@ class RemoteStore(Store):
             raise QuerySyntaxError("not an ASK query")
         return readers[0].boolean
 
-    def construct(self, query: str) -> Graph:
-        graph = Graph()
+    def construct_triples(self, query: str) -> Iterator[tuple[Node, Node, Node]]:
         with self.engine.query(query, GRAPH_RESULT, parameters=self._dataset()) as response:
             self._check_complete(response)
             for triple in self._triples(response, None):
-                graph.add(
-                    (
-                        to_rdflib(triple.subject),
-                        to_rdflib(triple.predicate),
-                        to_rdflib(triple.object),
-                    )
-                )
-        return graph
+                subject, predicate = to_rdflib(triple.subject), to_rdflib(triple.predicate)
+                yield subject, predicate, to_rdflib(triple.object)
 
     def _check_complete(self, response: Response) -> None:
         """Virtuoso's "anytime" answers: at its time limit a 200 with what it had so far and

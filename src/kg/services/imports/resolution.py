@@ -260,9 +260,11 @@ class Resolver:
     def persons(self, families: Iterable[str]) -> dict[str, list[StoredPerson]]:
         """Family key -> the people of that family name."""
         found: dict[str, set[StoredPerson]] = defaultdict(set)
-        for batch in _batches(sorted({f for f in families if f})):
-            for row in self._select("resolve-persons", family=batch):
-                found[row["family"]].add(StoredPerson(row["person"], row["name"]))
+        keys = sorted({f for f in families if f})
+        if not keys:
+            return {}
+        for row in self._select("resolve-persons", families=f" {' '.join(keys)} "):
+            found[row["family"]].add(StoredPerson(row["person"], row["name"]))
         return {k: sorted(v, key=lambda p: p.iri) for k, v in found.items()}
 
     def coauthors(self, people: Iterable[str]) -> dict[str, set[str]]:

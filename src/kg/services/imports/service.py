@@ -15,6 +15,7 @@ from typing import Literal as TypingLiteral
 
 from rdflib import RDF, RDFS, XSD, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, PROV, SKOS
+from rdflib.term import Node
 
 from kg import __version__
 from kg.namespaces import KG
@@ -371,20 +372,20 @@ def _unchanged(
     provenance graph would differ only in its timestamps)."""
     query = ctx.queries["graph-triples"]
     for pf, digest in zip(parsed, digests, strict=True):
-        stored = ctx.store.construct(
+        stored = ctx.store.construct_triples(
             query.bind(graph=ctx.graph_iri(provenance_graph_name(pf.path)))
         )
-        objects = {str(o) for o in stored.objects()}
+        objects = {str(o) for _, _, o in stored}
         if f"sha256:{digest}" not in objects or IMPORTER_VERSION not in objects:
             return False
     for name, graph in graphs.items():
-        stored = ctx.store.construct(query.bind(graph=ctx.graph_iri(name)))
+        stored = ctx.store.construct_triples(query.bind(graph=ctx.graph_iri(name)))
         if _canonical_triples(stored) != _canonical_triples(graph):
             return False
     return True
 
 
-def _canonical_triples(graph: Graph) -> set[tuple[object, ...]]:
+def _canonical_triples(graph: Iterable[tuple[Node, Node, Node]]) -> set[tuple[object, ...]]:
     """The triples with numbers in their canonical lexical form. A store keeps a number's
     canonical form (pyoxigraph writes ``"675000000.0"^^xsd:decimal`` back as
     ``"675000000"``), so comparing the terms an import would write with the stored ones as
