@@ -27,12 +27,14 @@ from kg.search.schema import (
     ALIAS,
     FACETS,
     LABEL,
+    LIST_ORDERS,
     SCHEMA,
     SCHEMA_VERSION,
     TEXT_KINDS,
     Packer,
     facet_code,
     lines,
+    list_keys,
     make_dictionary,
     match_key,
     name_keys,
@@ -143,7 +145,7 @@ def _write(
         conn.executescript(SCHEMA)
         conn.execute("BEGIN")
         concepts = _read_concepts(concept_rows, base)
-        ids, sort_labels = _stage(conn, documents, base)
+        ids, sort_labels, under_base = _stage(conn, documents, base)
         lap("read")
         ranks = _number(conn, ids, sort_labels)
         del sort_labels
@@ -158,13 +160,18 @@ def _write(
         )
         lap("sort")
         following = 1
+
+        def iri(rid: int) -> str:
+            mid = ranks[rid - 1]
+            return f"{base}method/{ids[mid]}" if under_base[mid] else ids[mid]
+
         for rid, group in groupby(rows, key=lambda row: int(row[0])):
             for textless in range(following, rid):  # a method without any text or facet
-                writer.add(textless, ids[ranks[textless - 1]], iter(()))
-            writer.add(rid, ids[ranks[rid - 1]], group)
+                writer.add(textless, ids[ranks[textless - 1]], iri(textless), iter(()))
+            writer.add(rid, ids[ranks[rid - 1]], iri(rid), group)
             following = rid + 1
         for textless in range(following, len(ranks) + 1):
-            writer.add(textless, ids[ranks[textless - 1]], iter(()))
+            writer.add(textless, ids[ranks[textless - 1]], iri(textless), iter(()))
         writer.finish()
         lap("write")
         for table in ("fts_names", "fts_text"):
@@ -196,16 +203,18 @@ def _stage(
     conn: sqlite3.Connection,
     documents: Iterable[Sequence[str]],
     base: str,
-) -> tuple[list[str], list[tuple[bool, str] | None]]:
+) -> tuple[list[str], list[tuple[bool, str] | None], bytearray]:
     """Append the rows to ``stage.raw`` (method number, kind number, language, value) and
-    the match keys of names to ``stage.match``; return the method ids by number and the
-    label each method sorts by (English first) — None for subjects that are not methods."""
+    the match keys of names to ``stage.match``; return the method ids by number, the
+    label each method sorts by (English first) — None for subjects that are not methods —
+    and whether each id is short (the IRI under the base's ``method/``)."""
     conn.execute("CREATE TABLE stage.raw(mid INTEGER, kind INTEGER, lang TEXT, value TEXT)")
     conn.execute("CREATE TABLE stage.match(key TEXT, mid INTEGER)")
     numbers: dict[str, int] = {}
     ids: list[str] = []
     sort_labels: list[tuple[bool, str] | None] = []
     is_method: list[bool] = []
+    under_base = bytearray()
     rows = iter(documents)
     while chunk := list(islice(rows, BATCH)):
         batch = []
@@ -216,6 +225,7 @@ def _stage(
             if mid is None:
                 mid = numbers[iri] = len(ids)
                 ids.append(short_id(iri, base, "method"))
+                under_base.append(ids[-1] != iri)
                 sort_labels.append(None)
                 is_method.append(False)
             if kind == "method":
@@ -240,7 +250,7 @@ def _stage(
             sort_labels[mid] = None
         elif sort_labels[mid] is None:
             sort_labels[mid] = (True, ids[mid])
-    return ids, sort_labels
+    return ids, sort_labels, under_base
 
 
 def _number(
@@ -298,6 +308,12 @@ def _ancestors(iri: str, concepts: dict[str, _Concept], cache: dict[str, set[str
     return seen
 
 
+def _is_english(lang: str) -> bool:
+    """SPARQL's ``langMatches(lang, "en")``."""
+    lang = lang.lower()
+    return lang == "en" or lang.startswith("en-")
+
+
 def _year(text: str) -> int | None:
     digits = text[1:] if text.startswith("-") else text
     digits = digits.split("-", 1)[0]
@@ -329,6 +345,7 @@ class _Writer:
         self._texts: list[tuple[int, str, str, str]] = []
         self._fts: list[tuple[int, str, str, str, str]] = []
         self._names: list[tuple[int, int]] = []
+        self._listing: list[tuple[int, str, str, str]] = []
         conn.execute("CREATE TABLE stage.names(key INTEGER, method INTEGER)")
 
     def _facets_of(self, kind: str, iri: str) -> set[tuple[str, str]]:
@@ -348,7 +365,9 @@ class _Writer:
             self._per_facet[pair[0]] += 1
         return found
 
-    def add(self, rid: int, method_id: str, rows: Iterator[tuple[int, int, str, str]]) -> None:
+    def add(
+        self, rid: int, method_id: str, method_iri: str, rows: Iterator[tuple[int, int, str, str]]
+    ) -> None:
         doc: dict[str, Any] = defaultdict(list)
         starts: list[int] = []
         for _, number, lang, value in rows:
@@ -382,6 +401,10 @@ class _Writer:
             if key in doc:
                 doc[key].sort(key=lambda lv: (lv[0] != "en", lv[0], lv[1]))
         doc["id"] = method_id
+        english = [v for lang, v in doc.get("label", []) if _is_english(lang)]
+        keys = list_keys(method_iri, english, doc.get("start"))
+        if keys is not None:
+            self._listing.append((rid, keys["name"], keys["year"], keys["newest"]))
         self._totals.update(facets)
         method_codes = sorted(self.code(pair) for pair in facets)
         codes = "".join(method_codes)
@@ -429,7 +452,8 @@ class _Writer:
             self._fts,
         )
         conn.executemany("INSERT INTO stage.names VALUES (?, ?)", self._names)
-        for batch in (self._methods, self._texts, self._fts, self._names):
+        conn.executemany("INSERT INTO listing VALUES (?, ?, ?, ?)", self._listing)
+        for batch in (self._methods, self._texts, self._fts, self._names, self._listing):
             batch.clear()
 
     def finish(self) -> None:
@@ -453,6 +477,8 @@ class _Writer:
             sorted((deleted, word) for word in self._vocab for deleted in edits1(word)),
         )
         conn.execute("CREATE INDEX vocab_del_del ON vocab_del(del)")
+        for column in LIST_ORDERS.values():
+            conn.execute(f"CREATE INDEX listing_{column} ON listing({column})")
         conn.executemany(
             "INSERT INTO concepts VALUES (?, ?, ?, ?, ?, ?, ?)",
             [

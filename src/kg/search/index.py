@@ -19,6 +19,7 @@ from typing import Any
 from kg.search.matching import Candidates, Matcher, rank
 from kg.search.schema import (
     FACETS,
+    LIST_ORDERS,
     SCHEMA_VERSION,
     SUGGEST_TIERS,
     TEXT_KINDS,
@@ -292,6 +293,52 @@ class SearchIndex:
             ('"' + code + '"', limit, offset),
         )
         return [rid for (rid,) in rows]
+
+    # --- method lists ---
+
+    def listed(
+        self, sort: str, after: str, *, limit: int, under: tuple[str, str] | None = None
+    ) -> list[tuple[str, int]]:
+        """(key, rowid) of the first ``limit`` listed methods (those with an English label)
+        after the key ``after`` in the order ``sort`` (a key of ``LIST_ORDERS``), optionally
+        only the methods of a field or family ``under`` (kind, id) or of a narrower one."""
+        column = LIST_ORDERS[sort]
+        if under is None:
+            rows = self._conn().execute(
+                f"SELECT {column}, method FROM listing WHERE {column} > ? "
+                f"ORDER BY {column} LIMIT ?",
+                (after, limit),
+            )
+        else:
+            code = self._codes.get(under)
+            if code is None:
+                return []
+            rows = self._conn().execute(
+                f"SELECT {column}, method FROM listing WHERE {column} > ? AND method IN "
+                f"(SELECT rowid FROM fts_names WHERE fts_names MATCH ?) "
+                f"ORDER BY {column} LIMIT ?",
+                (after, '"' + code + '"', limit),
+            )
+        return [(str(key), int(rid)) for key, rid in rows]
+
+    def listed_count(self, under: tuple[str, str] | None = None) -> int:
+        """How many methods ``listed`` has, with the same ``under``."""
+        if under is None:
+            row = self._conn().execute("SELECT count(*) FROM listing").fetchone()
+        else:
+            code = self._codes.get(under)
+            if code is None:
+                return 0
+            row = (
+                self._conn()
+                .execute(
+                    "SELECT count(*) FROM listing WHERE method IN "
+                    "(SELECT rowid FROM fts_names WHERE fts_names MATCH ?)",
+                    ('"' + code + '"',),
+                )
+                .fetchone()
+            )
+        return int(row[0])
 
     # --- spelling ---
 

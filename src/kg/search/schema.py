@@ -36,6 +36,11 @@ One SQLite file per store snapshot, written once and never changed. Tables:
                  compare names in (``kg.services.imports.text.normalise``) with the method's
                  rowid: an import finds the stored methods its records may name without
                  reading every name of the catalogue (and confirms them in the store)
+``listing``      every method with an English label, with the keys the method lists sort
+                 and page by (``page-methods.rq``'s ``?key``: the lower-cased English label
+                 and the IRI, after the zero-padded shifted start year for the oldest and
+                 newest first orders), each with a B-tree: a page of any size of catalogue
+                 is one range read
 ``meta``         the store snapshot the index was built for, build time, counts, the
                  documents' compression dictionary
 """
@@ -48,7 +53,7 @@ import unicodedata
 import zlib
 from typing import Any
 
-SCHEMA_VERSION = "6"
+SCHEMA_VERSION = "7"
 FACETS = ("field", "family", "type", "decade")
 TEXT_KINDS = ("summary", "attribution", "type", "originator", "source")
 TIERS = ("exact", "prefix", "label", "alias-exact", "alias-prefix", "alias", "text", "concept")
@@ -81,6 +86,8 @@ CREATE TABLE facet_values(code TEXT PRIMARY KEY, facet TEXT NOT NULL, value TEXT
 CREATE TABLE concepts(iri TEXT PRIMARY KEY, kind TEXT NOT NULL, id TEXT NOT NULL,
     labels TEXT NOT NULL, broader TEXT NOT NULL, direct INTEGER NOT NULL,
     total INTEGER NOT NULL);
+CREATE TABLE listing(method INTEGER PRIMARY KEY, by_name TEXT NOT NULL,
+    by_year TEXT NOT NULL, by_newest TEXT NOT NULL);
 CREATE TABLE vocab(word TEXT PRIMARY KEY, freq INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE vocab_del(del TEXT NOT NULL, word TEXT NOT NULL);
 """
@@ -187,3 +194,29 @@ def unpack(blob: bytes, dictionary: bytes) -> dict[str, Any]:
     data = decompressor.decompress(blob) + decompressor.flush()
     loaded: dict[str, Any] = json.loads(data.decode())
     return loaded
+
+
+# --- list keys -------------------------------------------------------------------------------
+
+LIST_ORDERS = {"name": "by_name", "year": "by_year", "newest": "by_newest"}
+"""The method lists' orders and the ``listing`` column of each."""
+
+
+def list_keys(iri: str, english_labels: list[str], start: int | None) -> dict[str, str] | None:
+    """The key of a method in each order of the method lists, exactly as ``page-methods.rq``
+    makes it (``LCASE`` is ``str.lower``); None for a method without an English label,
+    which those lists leave out."""
+    if not english_labels:
+        return None
+    lower = min(label.lower() for label in english_labels)
+
+    def year_key(shifted: int | None) -> str:
+        return "999999" if shifted is None else ("000000" + str(shifted))[-6:]
+
+    oldest = year_key(None if start is None else start + 100000)
+    newest = year_key(None if start is None else 100000 - start)
+    return {
+        "name": f"{lower} {iri}",
+        "year": f"{oldest} {lower} {iri}",
+        "newest": f"{newest} {lower} {iri}",
+    }

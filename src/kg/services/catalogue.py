@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from kg.services.context import Context
@@ -160,6 +161,28 @@ def page_methods(
     a narrower one (an IRI: ``page-concept-methods.rq``): the store filters, sorts and cuts."""
     if sort not in METHOD_SORTS:
         raise ListInputError(f"sort: one of {', '.join(METHOD_SORTS)}")
+    if not (text.strip() or field or family or decade):
+        from_index = _page_from_index(ctx, lang=lang, after=after, sort=sort, under=under)
+        if from_index is not None:
+            return from_index
+    return _page_from_store(
+        ctx, lang=lang, after=after, sort=sort, text=text, field=field, family=family,
+        under=under, decade=decade,
+    )  # fmt: skip
+
+
+def _page_from_store(
+    ctx: Context,
+    *,
+    lang: str,
+    after: str,
+    sort: str,
+    text: str,
+    field: str,
+    family: str,
+    under: str,
+    decade: int,
+) -> MethodPage:
     if under:
         query = ctx.queries["page-concept-methods"].bind(
             concept=under, after=after, sort=sort, text=filter_text(text), lang=lang
@@ -193,6 +216,68 @@ def page_methods(
     return MethodPage(tuple(m for _, m in shown), shown[-1][0] if more else None)
 
 
+def _page_from_index(
+    ctx: Context, *, lang: str, after: str, sort: str, under: str
+) -> MethodPage | None:
+    """The page from the search index's ``listing`` (one range read of its keys, the same
+    keys and order as the queries'), or None when the index of the store's snapshot is
+    not built (or does not know the concept ``under``): then the store answers."""
+    from kg.services.search import built_index
+
+    index = built_index(ctx)
+    if index is None:
+        return None
+    concept = None
+    if under:
+        concept = index.concept_by_iri(under)
+        if concept is None:
+            return None
+    keys = index.listed(
+        sort, after, limit=PAGE_SIZE + 1, under=(concept.kind, concept.id) if concept else None
+    )
+    shown = keys[:PAGE_SIZE]
+    docs = index.documents([rid for _, rid in shown])
+    base = ctx.settings.base_iri
+    methods = []
+    for key, rid in shown:
+        doc = docs[rid]
+        iri = key.rsplit(" ", 1)[-1]
+        label, label_lang = _in_language(doc.get("label", []), lang)
+        field_iri = field_label = field_lang = None
+        if doc.get("field"):
+            field_id = doc["field"][0]
+            field_iri = field_id if ":" in field_id else f"{base}field/{field_id}"
+            known = index.concept("field", field_id)
+            if known is not None:
+                field_label, field_lang = _in_language(list(known.labels), lang)
+        methods.append(
+            MethodSummary(
+                id=method_id(ctx, iri),
+                iri=iri,
+                label=label if label is not None else iri,
+                label_lang=label_lang or "",
+                field=field_label,
+                field_lang=field_lang if field_label is not None else None,
+                start_year=doc.get("start"),
+                field_iri=field_iri,
+            )
+        )
+    more = len(keys) > PAGE_SIZE
+    return MethodPage(tuple(methods), shown[-1][0] if more else None)
+
+
+def _in_language(labels: Sequence[Sequence[str]], lang: str) -> tuple[str | None, str | None]:
+    """(label, its language): the first in ``lang``, else the first English one (as the
+    list queries choose)."""
+    for tag, text in labels:
+        if tag == lang:
+            return text, tag
+    for tag, text in labels:
+        if tag.lower() == "en" or tag.lower().startswith("en-"):
+            return text, tag
+    return None, None
+
+
 def count_listed_methods(
     ctx: Context,
     *,
@@ -209,6 +294,13 @@ def count_listed_methods(
         return count_methods(ctx)
     held = ctx.version_cache("catalogue.count.listed")
     key = "\n".join((text, field, family, under, str(decade)))
+    if key not in held and under and not (text or field or family or decade):
+        from kg.services.search import built_index
+
+        index = built_index(ctx)
+        concept = index.concept_by_iri(under) if index is not None else None
+        if index is not None and concept is not None:
+            held[key] = index.listed_count((concept.kind, concept.id))
     if key not in held:
         if len(held) > 1000:  # any text can be a filter: keep the cache small
             held.clear()
