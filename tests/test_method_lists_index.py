@@ -15,6 +15,7 @@ from kg.services.catalogue import (
     _page_from_index,
     _page_from_store,
     browse_concepts,
+    count_listed_methods,
     page_methods,
 )
 from kg.services.context import Context
@@ -24,15 +25,19 @@ from kg.services.search import built_index, current_index
 SORTS = ("name", "year", "newest")
 
 
-def from_store(ctx: Context, *, lang: str, after: str, sort: str, under: str = "") -> MethodPage:
+def from_store(
+    ctx: Context, *, lang: str, after: str, sort: str, under: str = "", text: str = ""
+) -> MethodPage:
     return _page_from_store(
-        ctx, lang=lang, after=after, sort=sort, text="", field="", family="", under=under,
+        ctx, lang=lang, after=after, sort=sort, text=text, field="", family="", under=under,
         decade=0,
     )  # fmt: skip
 
 
-def from_index(ctx: Context, *, lang: str, after: str, sort: str, under: str = "") -> MethodPage:
-    page = _page_from_index(ctx, lang=lang, after=after, sort=sort, under=under)
+def from_index(
+    ctx: Context, *, lang: str, after: str, sort: str, under: str = "", text: str = ""
+) -> MethodPage:
+    page = _page_from_index(ctx, lang=lang, after=after, sort=sort, under=under, text=text)
     assert page is not None, "the index was built: it answers"
     return page
 
@@ -105,17 +110,50 @@ def test_every_concept_of_the_curated_catalogue(curated: Context, kind: str) -> 
         assert index.listed_count((kind, concept.id)) == listed
 
 
+TEXTS = ["diffusion", "diffusion model", "learn", "net", "de", "a", "拡散", "การแพร่กระจาย", "lora"]
+"""Name filters that compare alike lower-cased and folded (no accents, no punctuation)."""
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_a_name_filter_gives_the_stores_pages(curated: Context, text: str) -> None:
+    index = built_index(curated)
+    assert index is not None
+    concepts = [c.iri for c in browse_concepts(curated, "family", lang="en")[:3]]
+    for under in ["", *concepts]:
+        for sort in SORTS:
+            found = list(pages(curated, from_index, lang="th", sort=sort, under=under, text=text))
+            stored = list(pages(curated, from_store, lang="th", sort=sort, under=under, text=text))
+            assert [rows(p) for p in found] == [rows(p) for p in stored], (text, under, sort)
+        expected = sum(len(p.methods) for p in stored)
+        assert count_listed_methods(curated, text=text, under=under) == expected
+    assert count_listed_methods(curated, text=text) > 0
+
+
+def test_a_name_filter_through_the_index_folds_as_search_does(curated: Context) -> None:
+    """Accents, case and the punctuation around words do not keep a name out."""
+    plain = rows(from_index(curated, lang="en", after="", sort="name", text="diffusion"))
+    for variant in ("DIFFÚSION", "(diffusion)", "  Diffusion, "):
+        assert rows(from_index(curated, lang="en", after="", sort="name", text=variant)) == plain
+    assert from_index(curated, lang="en", after="", sort="name", text="--").methods == ()
+    assert from_index(curated, lang="en", after="", sort="name", text="zzqqxx").methods == ()
+
+
 def test_page_methods_reads_the_index_only_for_what_it_holds(curated: Context) -> None:
-    """The unfiltered list comes from the index, a list filtered by a name text from the
-    store; both are the store's pages."""
+    """The unfiltered list and a name filter come from the index, a list of one direct
+    field from the store; all are the store's pages."""
     first = page_methods(curated, lang="en")
     assert rows(first) == rows(from_store(curated, lang="en", after="", sort="name"))
-    filtered = page_methods(curated, lang="en", text="diffusion")
+    named = page_methods(curated, lang="en", text="diffusion")
+    assert named.methods and rows(named) == rows(
+        from_store(curated, lang="en", after="", sort="name", text="diffusion")
+    )
+    field = browse_concepts(curated, "field", lang="en")[0].iri
+    in_field = page_methods(curated, lang="en", field=field)
     store = _page_from_store(
-        curated, lang="en", after="", sort="name", text="diffusion", field="", family="",
+        curated, lang="en", after="", sort="name", text="", field=field, family="",
         under="", decade=0,
     )  # fmt: skip
-    assert filtered.methods and rows(filtered) == rows(store)
+    assert in_field.methods and rows(in_field) == rows(store)
 
 
 def test_without_an_index_the_store_answers(tmp_path: Path) -> None:

@@ -26,7 +26,7 @@ from kg.search.schema import (
     TIERS,
     unpack,
 )
-from kg.search.text import distance, edits1, is_latin_word, normalise
+from kg.search.text import distance, edits1, is_latin_word, normalise, phrase
 
 __all__ = [
     "FACETS",
@@ -43,7 +43,16 @@ __all__ = [
 
 MMAP_BYTES = 1 << 36
 FEW = 2000
+LIST_FILTER_GRAMS = 4
+"""Trigrams of a list's name filter that must all be in a label or alias (a proposal)."""
 """Candidates below which one statement classifies every match (rather than one per tier)."""
+
+
+def listed_text(text: str) -> str:
+    """A list's name filter as the index compares it with the names: folded as search
+    folds them (case, Latin accents), punctuation around words dropped, one space between
+    words."""
+    return phrase(normalise(text))
 
 
 class SearchIndexError(RuntimeError):
@@ -297,48 +306,70 @@ class SearchIndex:
     # --- method lists ---
 
     def listed(
-        self, sort: str, after: str, *, limit: int, under: tuple[str, str] | None = None
+        self,
+        sort: str,
+        after: str,
+        *,
+        limit: int,
+        under: tuple[str, str] | None = None,
+        text: str = "",
     ) -> list[tuple[str, int]]:
         """(key, rowid) of the first ``limit`` listed methods (those with an English label)
         after the key ``after`` in the order ``sort`` (a key of ``LIST_ORDERS``), optionally
-        only the methods of a field or family ``under`` (kind, id) or of a narrower one."""
+        only the methods of a field or family ``under`` (kind, id) or of a narrower one, and
+        those with a label or alias containing ``text`` (compared as search compares:
+        ``listed_text``)."""
         column = LIST_ORDERS[sort]
-        if under is None:
-            rows = self._conn().execute(
-                f"SELECT {column}, method FROM listing WHERE {column} > ? "
-                f"ORDER BY {column} LIMIT ?",
-                (after, limit),
-            )
-        else:
-            code = self._codes.get(under)
-            if code is None:
-                return []
-            rows = self._conn().execute(
-                f"SELECT {column}, method FROM listing WHERE {column} > ? AND method IN "
-                f"(SELECT rowid FROM fts_names WHERE fts_names MATCH ?) "
-                f"ORDER BY {column} LIMIT ?",
-                (after, '"' + code + '"', limit),
-            )
+        where, params = self._list_filter(under, text)
+        if where is None:
+            return []
+        rows = self._conn().execute(
+            f"SELECT l.{column}, l.method FROM listing l WHERE l.{column} > ?{where} "
+            f"ORDER BY l.{column} LIMIT ?",
+            (after, *params, limit),
+        )
         return [(str(key), int(rid)) for key, rid in rows]
 
-    def listed_count(self, under: tuple[str, str] | None = None) -> int:
-        """How many methods ``listed`` has, with the same ``under``."""
-        if under is None:
-            row = self._conn().execute("SELECT count(*) FROM listing").fetchone()
-        else:
+    def listed_count(self, under: tuple[str, str] | None = None, text: str = "") -> int:
+        """How many methods ``listed`` has, with the same ``under`` and ``text``."""
+        where, params = self._list_filter(under, text)
+        if where is None:
+            return 0
+        row = (
+            self._conn()
+            .execute(f"SELECT count(*) FROM listing l WHERE 1{where}", params)
+            .fetchone()
+        )
+        return int(row[0])
+
+    def _list_filter(
+        self, under: tuple[str, str] | None, text: str
+    ) -> tuple[str | None, list[str]]:
+        """The conditions (each starting with `` AND``) and their parameters of a list's
+        filters; None when nothing can match."""
+        where, params = "", []
+        if under is not None:
             code = self._codes.get(under)
             if code is None:
-                return 0
-            row = (
-                self._conn()
-                .execute(
-                    "SELECT count(*) FROM listing WHERE method IN "
-                    "(SELECT rowid FROM fts_names WHERE fts_names MATCH ?)",
-                    ('"' + code + '"',),
-                )
-                .fetchone()
+                return None, []
+            where += " AND l.method IN (SELECT rowid FROM fts_names WHERE fts_names MATCH ?)"
+            params.append('"' + code + '"')
+        needle = listed_text(text)
+        if text and not needle:
+            return None, []
+        if len(needle) >= 3:  # some of its trigrams propose, the texts confirm
+            grams = sorted({needle[i : i + 3] for i in range(len(needle) - 2)})
+            chosen = grams[:: max(1, len(grams) // LIST_FILTER_GRAMS)][:LIST_FILTER_GRAMS]
+            terms = " AND ".join('"' + g.replace('"', '""') + '"' for g in chosen)
+            where += " AND l.method IN (SELECT rowid FROM fts_names WHERE fts_names MATCH ?)"
+            params.append("{labels aliases} : (" + terms + ")")
+        if needle:
+            where += (
+                " AND EXISTS (SELECT 1 FROM texts t WHERE t.rowid = l.method AND "
+                "(instr(t.labels, ?) > 0 OR instr(t.aliases, ?) > 0))"
             )
-        return int(row[0])
+            params.extend([needle, needle])
+        return where, params
 
     # --- spelling ---
 

@@ -161,8 +161,10 @@ def page_methods(
     a narrower one (an IRI: ``page-concept-methods.rq``): the store filters, sorts and cuts."""
     if sort not in METHOD_SORTS:
         raise ListInputError(f"sort: one of {', '.join(METHOD_SORTS)}")
-    if not (text.strip() or field or family or decade):
-        from_index = _page_from_index(ctx, lang=lang, after=after, sort=sort, under=under)
+    if not (field or family or decade):
+        from_index = _page_from_index(
+            ctx, lang=lang, after=after, sort=sort, under=under, text=filter_text(text)
+        )
         if from_index is not None:
             return from_index
     return _page_from_store(
@@ -217,11 +219,14 @@ def _page_from_store(
 
 
 def _page_from_index(
-    ctx: Context, *, lang: str, after: str, sort: str, under: str
+    ctx: Context, *, lang: str, after: str, sort: str, under: str, text: str = ""
 ) -> MethodPage | None:
     """The page from the search index's ``listing`` (one range read of its keys, the same
     keys and order as the queries'), or None when the index of the store's snapshot is
-    not built (or does not know the concept ``under``): then the store answers."""
+    not built (or does not know the concept ``under``): then the store answers. A name
+    ``text`` is compared as search compares (``kg.search.index.listed_text``: case and
+    Latin accents folded, punctuation around words ignored), where the store's query
+    compares lower-cased names as they are."""
     from kg.services.search import built_index
 
     index = built_index(ctx)
@@ -233,7 +238,11 @@ def _page_from_index(
         if concept is None:
             return None
     keys = index.listed(
-        sort, after, limit=PAGE_SIZE + 1, under=(concept.kind, concept.id) if concept else None
+        sort,
+        after,
+        limit=PAGE_SIZE + 1,
+        under=(concept.kind, concept.id) if concept else None,
+        text=text,
     )
     shown = keys[:PAGE_SIZE]
     docs = index.documents([rid for _, rid in shown])
@@ -294,13 +303,15 @@ def count_listed_methods(
         return count_methods(ctx)
     held = ctx.version_cache("catalogue.count.listed")
     key = "\n".join((text, field, family, under, str(decade)))
-    if key not in held and under and not (text or field or family or decade):
+    if key not in held and not (field or family or decade):
         from kg.services.search import built_index
 
         index = built_index(ctx)
-        concept = index.concept_by_iri(under) if index is not None else None
-        if index is not None and concept is not None:
-            held[key] = index.listed_count((concept.kind, concept.id))
+        concept = index.concept_by_iri(under) if index is not None and under else None
+        if index is not None and (concept is not None or not under):
+            held[key] = index.listed_count(
+                (concept.kind, concept.id) if concept is not None else None, text
+            )
     if key not in held:
         if len(held) > 1000:  # any text can be a filter: keep the cache small
             held.clear()
