@@ -6,12 +6,16 @@ snapshot, written to a temporary file and renamed into place. So:
 
 - a write (``kg load``, ``kg import``) builds the index of the snapshot it published right
   after publishing it (``refresh_after_write``); ``kg reindex`` rebuilds it;
-- a reader uses only the index named after ``store.version()``; when it is missing (a write
+- a reader uses the index named after ``store.version()``; when it is missing (a write
   through ``/sparql`` or ``/store``, a process killed between publishing and indexing, an
-  index deleted by hand) it is built on first use, in a background thread, while the
-  request waits up to a few seconds (then 503: never an index of other content);
+  index deleted by hand) it is built on first use, in a background thread. Meanwhile
+  searches are answered from the previous snapshot's index this process had open (the
+  results say so: ``SearchResults.previous``), so a write never makes search answer 503;
+  with no previous index a request waits up to a few seconds (then 503). Lists of methods
+  (``built_index``) never read another snapshot's index: the store answers them instead;
 - a process killed while building leaves a temporary file, removed by the next build; the
-  previous snapshot and its index stay in place until a newer index is complete.
+  previous snapshot and its index stay in place until a newer index is complete, and the
+  index before it stays one build longer (readers may still have it open).
 
 Builds take a file lock (``search/build.lock``), so processes never build twice at once.
 """
@@ -128,9 +132,14 @@ def build_index(ctx: Context, *, force: bool = False) -> BuildReport | None:
                     ctx.queries["search-documents"].bind(), version=version, languages=True
                 ),
             )
+        others = sorted(
+            (e for e in directory.glob("*.sqlite") if e.name != path.name),
+            key=lambda e: e.stat().st_mtime,
+        )
+        kept = {path.name, "build.lock", *(e.name for e in others[-1:])}
         for entry in directory.iterdir():
             # Under the lock no other build runs: every temporary file is a leftover.
-            if entry.name != path.name and entry.name != "build.lock":
+            if entry.name not in kept:
                 entry.unlink(missing_ok=True)
     return report
 
@@ -166,9 +175,13 @@ def built_index(ctx: Context) -> SearchIndex | None:
     return _open(index_path(ctx, version))
 
 
-def current_index(ctx: Context, *, wait: float | None = WAIT_FOR_BUILD) -> SearchIndex | None:
+def current_index(
+    ctx: Context, *, wait: float | None = WAIT_FOR_BUILD, previous: bool = True
+) -> SearchIndex | None:
     """The index of the store's current snapshot (None for an empty store), built first if
-    missing; ``wait`` seconds at most (None: as long as it takes), then SearchUnavailable."""
+    missing: meanwhile (with ``previous``) the index of an earlier snapshot this process
+    has open, else ``wait`` seconds at most (None: as long as it takes), then
+    SearchUnavailable."""
     version = ctx.store.version()
     if version == "empty":
         return None
@@ -189,6 +202,9 @@ def current_index(ctx: Context, *, wait: float | None = WAIT_FOR_BUILD) -> Searc
             )
             slot.building = {version: thread}
             thread.start()
+        earlier = slot.index
+        if previous and earlier is not None and earlier.path.exists():
+            return earlier
     thread.join(wait)
     with slot.lock:
         opened = _open(path)
@@ -270,6 +286,8 @@ class SearchResults:
     pages: int
     hits: tuple[Hit, ...]
     facets: dict[str, tuple[FacetValue, ...]]
+    previous: bool = False
+    """Answered from an earlier snapshot's index while the current one is being built."""
 
 
 def parse_filters(args: Mapping[str, str]) -> dict[str, str]:
@@ -320,7 +338,10 @@ def search(
     chosen = dict(filters or {})
     terms = terms_of(text)
     index = current_index(ctx, wait=wait)
-    empty = SearchResults(text, tuple(terms), None, chosen, 0, False, True, page, 0, (), {})
+    previous = index is not None and index.version != ctx.store.version()
+    empty = SearchResults(
+        text, tuple(terms), None, chosen, 0, False, True, page, 0, (), {}, previous
+    )
     if index is None or (not terms and not chosen):
         return empty
     pairs = [(facet, value) for facet, value in chosen.items()]
@@ -341,7 +362,7 @@ def search(
     facets = {facet: _facet_values(index, facet, counts[facet], chosen, lang) for facet in FACETS}
     return SearchResults(
         text, tuple(terms), corrected, chosen, total, found.capped, found.complete, page, pages,
-        tuple(hits), facets,
+        tuple(hits), facets, previous,
     )  # fmt: skip
 
 

@@ -1,0 +1,69 @@
+"""A write never makes search answer 503: until the index of the new snapshot is built,
+search answers from the previous one (and says so), then from the new one. On every backend
+(the new method's IRIs are relative to the store's base IRI)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kg.services.context import Context
+from kg.services.loading import load_files
+from kg.services.search import current_index, index_dir, search
+
+NEW_METHOD = """
+PREFIX kg: <https://w3id.org/rmkg/ontology#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+INSERT DATA { GRAPH <graph/quokka> {
+  <method/quokka-sampling> a kg:Method ;
+      skos:prefLabel "Quokka sampling"@en .
+} }
+"""
+
+
+def ids(ctx: Context, text: str) -> tuple[list[str], bool]:
+    results = search(ctx, text)
+    return [hit.id for hit in results.hits], results.previous
+
+
+def test_search_answers_from_the_previous_index_until_the_new_one_is_built(
+    store_ctx: Context,
+) -> None:
+    load_files(store_ctx, [Path(store_ctx.settings.data_dir)])
+    before, previous = ids(store_ctx, "diffusion")
+    assert before and not previous
+    assert ids(store_ctx, "quokka") == ([], False)
+    old_version = store_ctx.store.version()
+
+    store_ctx.store.update(
+        NEW_METHOD, base_iri=store_ctx.settings.base_iri
+    )  # as /sparql and /store write: no index is built
+    assert store_ctx.store.version() != old_version
+    # Answered at once, without waiting for the build it starts: the previous results.
+    assert ids(store_ctx, "quokka") == ([], True)
+    assert ids(store_ctx, "diffusion") == (before, True)
+
+    new = current_index(store_ctx, wait=None, previous=False)
+    assert new is not None and new.version == store_ctx.store.version()
+    assert ids(store_ctx, "quokka") == (["quokka-sampling"], False)
+    # The index before stays one build longer (a reader may still have it open).
+    files = sorted(p.name for p in index_dir(store_ctx).glob("*.sqlite"))
+    assert files == sorted({f"{old_version}.sqlite", f"{new.version}.sqlite"})
+
+
+def test_the_search_page_says_its_results_are_from_before_the_change(
+    store_ctx: Context,
+) -> None:
+    from kg.web import create_app
+
+    load_files(store_ctx, [Path(store_ctx.settings.data_dir)])
+    app = create_app(store_ctx.settings, context=store_ctx)
+    client = app.test_client()
+    first = client.get("/search?q=diffusion")
+    assert first.status_code == 200 and b"version before the change" not in first.data
+    store_ctx.store.update(NEW_METHOD, base_iri=store_ctx.settings.base_iri)
+    during = client.get("/search?q=diffusion")
+    assert during.status_code == 200 and b"version before the change" in during.data
+    current_index(store_ctx, wait=None, previous=False)
+    after = client.get("/search?q=quokka")
+    assert after.status_code == 200 and b"Quokka sampling" in after.data
+    assert b"version before the change" not in after.data
