@@ -134,3 +134,24 @@ def test_list_forms_work_without_javascript(client: FlaskClient) -> None:
     assert "methods match" in page and 'value="newest" selected' in page
     page = client.get("/families/diffusion-models?text=ddpm").get_data(as_text=True)
     assert 'href="/methods/ddpm"' in page
+
+
+def test_the_field_tree_is_filtered_by_name_and_sorted(client: FlaskClient) -> None:
+    """/fields?text= keeps the matching fields (marked) and the broader ones leading to
+    them; sort= orders every level; bad parameters are a 400 with a message."""
+    page = client.get("/fields?text=deep+learning").get_data(as_text=True)
+    assert "<mark>Deep learning</mark>" in page
+    assert 'class="context"' in page and "Machine learning</a>" in page  # the way there
+    assert "Statistics" not in page and "Biology" not in page
+    japanese = client.get("/fields?text=統計", headers={"Accept-Language": "ja"})
+    assert "<mark>統計学</mark>" in japanese.get_data(as_text=True)
+    by_name = client.get("/fields?sort=name").get_data(as_text=True)
+    nested = re.findall(r'href="/fields/([a-z-]+)"', by_name)
+    assert nested.index("biology") < nested.index("computer-science") < nested.index("mathematics")
+    by_methods = client.get("/fields").get_data(as_text=True)
+    nested = re.findall(r'href="/fields/([a-z-]+)"', by_methods)
+    assert nested.index("computer-science") < nested.index("biology")  # most methods first
+    none = client.get("/fields?text=zzqqxx").get_data(as_text=True)
+    assert "No field or family matches" in none
+    assert client.get("/families?sort=year").status_code == 400
+    assert client.get("/fields?text=" + "x" * 201).status_code == 400

@@ -28,7 +28,7 @@ import math
 import re
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -565,6 +565,8 @@ class ConceptNode:
     direct: int
     total: int
     children: tuple[ConceptNode, ...]
+    matched: bool = True
+    """False for a broader concept shown only because a narrower one matches a filter."""
 
 
 @dataclass(frozen=True)
@@ -605,8 +607,19 @@ def _nodes(index: SearchIndex, kind: str, lang: str) -> dict[str, ConceptNode]:
     return built
 
 
-def concept_tree(ctx: Context, kind: str, *, lang: str) -> list[ConceptNode]:
-    """The fields (or families) without a broader one, each with its narrower ones."""
+CONCEPT_SORTS = ("methods", "name")
+"""The orders of the field and family trees: most methods first (narrower ones included),
+or by name; each level of the tree in that order."""
+
+
+def concept_tree(
+    ctx: Context, kind: str, *, lang: str, text: str = "", sort: str = "methods"
+) -> list[ConceptNode]:
+    """The fields (or families) without a broader one, each with its narrower ones; with a
+    ``text``, only the concepts one of whose labels or aliases (any language) holds every
+    word of it, and the broader ones that lead to them (``matched`` false)."""
+    if sort not in CONCEPT_SORTS:
+        raise SearchInputError(f"sort: one of {', '.join(CONCEPT_SORTS)}")
     index = current_index(ctx)
     if index is None:
         return []
@@ -616,8 +629,30 @@ def concept_tree(ctx: Context, kind: str, *, lang: str) -> list[ConceptNode]:
         for iri, n in nodes.items()
         if not any(b in nodes for b in (index.concept(kind, n.id) or _none()).broader)
     ]
-    roots.sort(key=lambda n: (-n.total, normalise(n.label)))
-    return roots
+    terms = terms_of(_check_text(text))
+    if terms:
+        found = {c.iri for c in index.matching_concepts(terms) if c.kind == kind}
+        roots = [kept for n in roots if (kept := _pruned(n, found, frozenset())) is not None]
+    return _ordered(roots, sort)
+
+
+def _pruned(node: ConceptNode, found: set[str], path: frozenset[str]) -> ConceptNode | None:
+    """The node with only the branches that lead to a concept in ``found``, or None."""
+    kids = [
+        kept
+        for child in node.children
+        if child.iri not in path and (kept := _pruned(child, found, path | {node.iri})) is not None
+    ]
+    if node.iri not in found and not kids:
+        return None
+    return replace(node, children=tuple(kids), matched=node.iri in found)
+
+
+def _ordered(nodes: Sequence[ConceptNode], sort: str) -> list[ConceptNode]:
+    def key(n: ConceptNode) -> tuple[int, str]:
+        return (0 if sort == "name" else -n.total, normalise(n.label))
+
+    return [replace(n, children=tuple(_ordered(n.children, sort))) for n in sorted(nodes, key=key)]
 
 
 def _none() -> Concept:

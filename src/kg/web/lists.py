@@ -20,6 +20,7 @@ def sort_names() -> dict[str, str]:
         "name": _("Name (A–Z)"),
         "year": _("Oldest first"),
         "newest": _("Newest first"),
+        "methods": _("Most methods first"),
     }
 
 

@@ -25,6 +25,7 @@ from kg.services.catalogue import (
 )
 from kg.services.search import (
     CONCEPT_KINDS,
+    CONCEPT_SORTS,
     MAX_RESULTS,
     SEARCH_SORTS,
     SearchInputError,
@@ -220,14 +221,20 @@ def _kind_titles() -> dict[str, tuple[str, str]]:
 
 @blueprint.get("/<any(fields, families):path>")
 def concepts(path: str) -> str | BaseResponse:
+    """The tree of fields or families, filtered by name (``text=``: the matching concepts
+    and the broader ones leading to them) and ordered by ``sort=`` at every level."""
     kind = KINDS_BY_PATH[path]
+    args = list_args(CONCEPT_SORTS)
     try:
-        roots = concept_tree(services(), kind, lang=ui_language())
+        roots = concept_tree(services(), kind, lang=ui_language(), text=args.text, sort=args.sort)
+    except SearchInputError as exc:
+        abort(400, description=str(exc))
     except SearchUnavailable as exc:
         return _unavailable(exc)
     return render_template(
         "concepts.html", kind=kind, path=path, roots=roots, title=_kind_titles()[kind][0],
         other=[(p, _kind_titles()[k][0]) for p, k in KINDS_BY_PATH.items() if k != kind],
+        args=args,
     )  # fmt: skip
 
 
