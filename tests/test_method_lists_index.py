@@ -22,7 +22,7 @@ from kg.services.context import Context
 from kg.services.default_catalogue import DefaultReport
 from kg.services.search import built_index, current_index
 
-SORTS = ("name", "year", "newest")
+SORTS = ("name", "year", "newest", "usage")
 
 
 def from_store(
@@ -46,7 +46,7 @@ def rows(page: MethodPage) -> list[tuple[object, ...]]:
     """What a list shows of each method. A method with several labels in one language or
     several fields shows one of them, which the store picks as it meets them: only the
     choice is compared then (that it is one of the method's own)."""
-    return [(m.iri, m.id, m.label_lang, m.start_year) for m in page.methods]
+    return [(m.iri, m.id, m.label_lang, m.start_year, m.papers) for m in page.methods]
 
 
 def pages(ctx: Context, fetch: object, **args: str) -> Iterator[MethodPage]:
@@ -192,6 +192,33 @@ def test_the_default_catalogue_at_random_places(
         assert len(first.methods) == PAGE_SIZE and first.next_after
         agree(ctx, lang="ja", sort=sort, after=first.next_after)
         # Keys that are no method's: inside the name range, the years', past the end.
-        for after in {"name": ("m", "t"), "year": ("001990 ",), "newest": ("097990 ",)}[sort]:
+        keys = {"name": ("m", "t"), "year": ("001990 ",), "newest": ("097990 ",),
+                "usage": ("0999999000 ", "9999999999 ")}  # fmt: skip
+        for after in keys[sort]:
             agree(ctx, lang="th", sort=sort, after=after)
         agree(ctx, lang="en", sort=sort, after="\uffff")
+
+
+def test_most_used_first_with_paper_counts(tmp_path: Path) -> None:
+    """The curated catalogue with the Papers with Code fixture's counts (transcribed from
+    the real file): most papers first, then the methods never counted by name; both ways."""
+    from kg.config import Settings
+    from kg.services.loading import load_files
+
+    settings = Settings.from_env({}, store=str(tmp_path / "store"), rate_limit=0)
+    ctx = Context.from_settings(settings)
+    fixture = Path(__file__).parent / "data" / "issue15"
+    load_files(ctx, [Path(settings.data_dir), fixture])
+    assert current_index(ctx, wait=None) is not None
+    page = agree(ctx, lang="en", sort="usage")
+    counted = [m.papers for m in page.methods if m.papers is not None]
+    assert len(counted) >= 3 and counted == sorted(counted, reverse=True)
+    transformer = next(m for m in page.methods if m.id == "transformer")
+    assert transformer.papers == 11314  # tests/data/issue15/pwc-methods.ttl
+    first_uncounted = len(counted)
+    assert all(m.papers is None for m in page.methods[first_uncounted:])
+    names = [m.label.lower() for m in page.methods[first_uncounted:]]
+    assert names == sorted(names)
+    for after in (page.next_after or "", "0999997000 ", "9999999999 "):
+        agree(ctx, lang="ja", sort="usage", after=after)
+    ctx.store.close()

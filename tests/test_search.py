@@ -292,7 +292,7 @@ def test_a_missing_index_is_built_on_first_use(store_ctx: Context) -> None:
     leftover.write_bytes(b"half an index")
     stage = index_dir(store_ctx) / f"{path.name}.tmp-999999-1-stage"
     stage.write_bytes(b"rows of a killed build")
-    assert TLDM in ids(store_ctx, "TL-DM")
+    assert TLDM in ids(store_ctx, "TL-DM", wait=None)  # however long the build takes
     assert path.exists() and not leftover.exists() and not stage.exists()
 
 

@@ -44,7 +44,7 @@ from kg.search.text import edits1, latin_words, normalise, phrase
 BATCH = 20_000
 DICTIONARY_SAMPLES = 400
 """Documents the compression dictionary is made from (the first ones, in index order)."""
-KINDS = ("label", "alias", *TEXT_KINDS, "field", "family", "start")
+KINDS = ("label", "alias", *TEXT_KINDS, "field", "family", "start", "papers")
 MATCHED_KINDS = frozenset({"label", "alias", "hidden"})
 """The names importers match records by (``hidden``: skos:hiddenLabel, in no search text;
 the members of alias lists are ``alias`` rows, each being a skos:altLabel too)."""
@@ -345,7 +345,7 @@ class _Writer:
         self._texts: list[tuple[int, str, str, str]] = []
         self._fts: list[tuple[int, str, str, str, str]] = []
         self._names: list[tuple[int, int]] = []
-        self._listing: list[tuple[int, str, str, str]] = []
+        self._listing: list[tuple[int, str, str, str, str]] = []
         conn.execute("CREATE TABLE stage.names(key INTEGER, method INTEGER)")
 
     def _facets_of(self, kind: str, iri: str) -> set[tuple[str, str]]:
@@ -379,6 +379,9 @@ class _Writer:
                 year = _year(value)
                 if year is not None:
                     starts.append(year)
+            elif kind == "papers":
+                if value.isdigit() and int(value) > doc.get("papers", -1):
+                    doc["papers"] = int(value)
             else:
                 entry = [lang, value]
                 if entry not in doc[kind]:
@@ -402,9 +405,9 @@ class _Writer:
                 doc[key].sort(key=lambda lv: (lv[0] != "en", lv[0], lv[1]))
         doc["id"] = method_id
         english = [v for lang, v in doc.get("label", []) if _is_english(lang)]
-        keys = list_keys(method_iri, english, doc.get("start"))
+        keys = list_keys(method_iri, english, doc.get("start"), doc.get("papers"))
         if keys is not None:
-            self._listing.append((rid, keys["name"], keys["year"], keys["newest"]))
+            self._listing.append((rid, keys["name"], keys["year"], keys["newest"], keys["usage"]))
         self._totals.update(facets)
         method_codes = sorted(self.code(pair) for pair in facets)
         codes = "".join(method_codes)
@@ -452,7 +455,7 @@ class _Writer:
             self._fts,
         )
         conn.executemany("INSERT INTO stage.names VALUES (?, ?)", self._names)
-        conn.executemany("INSERT INTO listing VALUES (?, ?, ?, ?)", self._listing)
+        conn.executemany("INSERT INTO listing VALUES (?, ?, ?, ?, ?)", self._listing)
         for batch in (self._methods, self._texts, self._fts, self._names, self._listing):
             batch.clear()
 

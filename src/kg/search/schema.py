@@ -39,8 +39,9 @@ One SQLite file per store snapshot, written once and never changed. Tables:
 ``listing``      every method with an English label, with the keys the method lists sort
                  and page by (``page-methods.rq``'s ``?key``: the lower-cased English label
                  and the IRI, after the zero-padded shifted start year for the oldest and
-                 newest first orders), each with a B-tree: a page of any size of catalogue
-                 is one range read
+                 newest first orders, or the largest paper count counted down for the most
+                 used first), each with a B-tree: a page of any size of catalogue is one
+                 range read
 ``meta``         the store snapshot the index was built for, build time, counts, the
                  documents' compression dictionary
 """
@@ -53,7 +54,7 @@ import unicodedata
 import zlib
 from typing import Any
 
-SCHEMA_VERSION = "7"
+SCHEMA_VERSION = "8"
 FACETS = ("field", "family", "type", "decade")
 TEXT_KINDS = ("summary", "attribution", "type", "originator", "source")
 TIERS = ("exact", "prefix", "label", "alias-exact", "alias-prefix", "alias", "text", "concept")
@@ -87,7 +88,7 @@ CREATE TABLE concepts(iri TEXT PRIMARY KEY, kind TEXT NOT NULL, id TEXT NOT NULL
     labels TEXT NOT NULL, broader TEXT NOT NULL, direct INTEGER NOT NULL,
     total INTEGER NOT NULL);
 CREATE TABLE listing(method INTEGER PRIMARY KEY, by_name TEXT NOT NULL,
-    by_year TEXT NOT NULL, by_newest TEXT NOT NULL);
+    by_year TEXT NOT NULL, by_newest TEXT NOT NULL, by_usage TEXT NOT NULL);
 CREATE TABLE vocab(word TEXT PRIMARY KEY, freq INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE vocab_del(del TEXT NOT NULL, word TEXT NOT NULL);
 """
@@ -198,11 +199,13 @@ def unpack(blob: bytes, dictionary: bytes) -> dict[str, Any]:
 
 # --- list keys -------------------------------------------------------------------------------
 
-LIST_ORDERS = {"name": "by_name", "year": "by_year", "newest": "by_newest"}
+LIST_ORDERS = {"name": "by_name", "year": "by_year", "newest": "by_newest", "usage": "by_usage"}
 """The method lists' orders and the ``listing`` column of each."""
 
 
-def list_keys(iri: str, english_labels: list[str], start: int | None) -> dict[str, str] | None:
+def list_keys(
+    iri: str, english_labels: list[str], start: int | None, papers: int | None = None
+) -> dict[str, str] | None:
     """The key of a method in each order of the method lists, exactly as ``page-methods.rq``
     makes it (``LCASE`` is ``str.lower``); None for a method without an English label,
     which those lists leave out."""
@@ -215,7 +218,9 @@ def list_keys(iri: str, english_labels: list[str], start: int | None) -> dict[st
 
     oldest = year_key(None if start is None else start + 100000)
     newest = year_key(None if start is None else 100000 - start)
+    used = "9999999999" if papers is None else ("0000000000" + str(1000000000 - papers))[-10:]
     return {
+        "usage": f"{used} {lower} {iri}",
         "name": f"{lower} {iri}",
         "year": f"{oldest} {lower} {iri}",
         "newest": f"{newest} {lower} {iri}",

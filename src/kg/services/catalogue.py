@@ -20,6 +20,8 @@ class MethodSummary:
     start_year: int | None
     field_iri: str | None = None
     family_iri: str | None = None
+    papers: int | None = None
+    """The largest number of papers using the method observed (kg:PaperCount), in lists."""
 
     @property
     def decade(self) -> int | None:
@@ -56,7 +58,7 @@ def list_methods(ctx: Context, *, lang: str) -> list[MethodSummary]:
             label_lang=str(row.get("labelLang", "")),
             field=str(row["fieldLabel"]) if "fieldLabel" in row else None,
             field_lang=str(row["fieldLabelLang"]) if "fieldLabelLang" in row else None,
-            start_year=_year(start),
+            start_year=_leading_integer(start),
             field_iri=str(row["field"]) if "field" in row else None,
             family_iri=str(row["family"]) if "family" in row else None,
         )
@@ -64,7 +66,7 @@ def list_methods(ctx: Context, *, lang: str) -> list[MethodSummary]:
     return sorted(methods.values(), key=lambda m: (m.label.lower(), m.iri))
 
 
-def _year(node: object) -> int | None:
+def _leading_integer(node: object) -> int | None:
     match = re.match(r"^-?\d+", str(node)) if node is not None else None
     return int(match.group(0)) if match else None
 
@@ -119,8 +121,9 @@ def find_methods(ctx: Context, text: str, *, lang: str, limit: int = 10) -> list
 
 
 PAGE_SIZE = 50
-METHOD_SORTS = ("name", "year", "newest")
-"""The orders of method lists: by English name, oldest first, newest first."""
+METHOD_SORTS = ("name", "year", "newest", "usage")
+"""The orders of method lists: by English name, oldest first, newest first, most used first
+(the largest paper count observed; methods never counted last)."""
 MAX_FILTER_TEXT = 200
 
 
@@ -208,8 +211,9 @@ def _page_from_store(
                 label_lang=str(row.get("labelLang", "")),
                 field=str(row["fieldLabel"]) if "fieldLabel" in row else None,
                 field_lang=str(row["fieldLabelLang"]) if "fieldLabelLang" in row else None,
-                start_year=_year(row.get("startYear")),
+                start_year=_leading_integer(row.get("startYear")),
                 field_iri=str(row["field"]) if "field" in row else None,
+                papers=_leading_integer(row.get("papers")),
             ),
         )
     ordered = sorted(methods.values(), key=lambda pair: pair[0])
@@ -269,6 +273,7 @@ def _page_from_index(
                 field_lang=field_lang if field_label is not None else None,
                 start_year=doc.get("start"),
                 field_iri=field_iri,
+                papers=doc.get("papers"),
             )
         )
     more = len(keys) > PAGE_SIZE

@@ -21,6 +21,7 @@ def sort_names() -> dict[str, str]:
         "year": _("Oldest first"),
         "newest": _("Newest first"),
         "methods": _("Most methods first"),
+        "usage": _("Most used first"),
     }
 
 
