@@ -98,20 +98,25 @@ def build(
     phases: dict[str, float] = {}
     try:
         methods = _write(tmp, stage, version, base_iri, documents, concepts, phases)
-        with open(tmp, "rb") as handle:
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-        fd = os.open(target.parent, os.O_DIRECTORY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        publish(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
         stage.unlink(missing_ok=True)
     return BuildReport(
         target, version, methods, time.perf_counter() - started, target.stat().st_size, phases
     )
+
+
+def publish(tmp: Path, target: Path) -> None:
+    """Sync the complete file ``tmp`` and rename it to ``target`` (durably)."""
+    with open(tmp, "rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(tmp, target)
+    fd = os.open(target.parent, os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _write(
@@ -190,7 +195,7 @@ def _write(
             "INSERT INTO meta VALUES (?, ?)",
             [("schema", SCHEMA_VERSION), ("version", version), ("methods", str(writer.count)),
              ("built", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())),
-             ("dictionary", writer.dictionary)],
+             ("dictionary", writer.dictionary), ("words", str(writer.words))],
         )  # fmt: skip
         conn.execute("COMMIT")
         conn.execute("DETACH DATABASE stage")
@@ -325,11 +330,19 @@ def _year(text: str) -> int | None:
 class _Writer:
     """Turns each method's staged rows into its rows of every table, in rowid order."""
 
-    def __init__(self, conn: sqlite3.Connection, base: str, concepts: dict[str, _Concept]):
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        base: str,
+        concepts: dict[str, _Concept],
+        *,
+        names_table: str = "stage.names",
+    ):
         self.conn = conn
         self.base = base
         self.concepts = concepts
         self.count = 0
+        self.words = 0
         self.dictionary = b""
         self._pack = Packer(b"")
         self._codes: dict[tuple[str, str], str] = {}
@@ -346,7 +359,41 @@ class _Writer:
         self._fts: list[tuple[int, str, str, str, str]] = []
         self._names: list[tuple[int, int]] = []
         self._listing: list[tuple[int, str, str, str, str]] = []
-        conn.execute("CREATE TABLE stage.names(key INTEGER, method INTEGER)")
+        self._names_table = names_table
+        if names_table == "stage.names":
+            conn.execute("CREATE TABLE stage.names(key INTEGER, method INTEGER)")
+
+    def resume(self, dictionary: bytes, codes: Iterable[tuple[str, str, str]]) -> None:
+        """Go on from an index built before: its documents' dictionary and its facet codes
+        (code, facet, value) — an incremental update."""
+        self.dictionary = dictionary
+        self._pack = Packer(dictionary)
+        for code, facet, value in codes:
+            self._codes[(facet, value)] = code
+            self._per_facet[facet] += 1
+
+    @property
+    def codes(self) -> dict[tuple[str, str], str]:
+        return self._codes
+
+    @property
+    def words_seen(self) -> set[str]:
+        return self._words
+
+    @property
+    def vocab(self) -> Counter[str]:
+        return self._vocab
+
+    @property
+    def direct(self) -> Counter[str]:
+        return self._direct
+
+    @property
+    def totals(self) -> Counter[tuple[str, str]]:
+        return self._totals
+
+    def flush(self) -> None:
+        self._flush()
 
     def _facets_of(self, kind: str, iri: str) -> set[tuple[str, str]]:
         """The facet values of a method of the concept ``iri``: it and every broader one."""
@@ -370,7 +417,9 @@ class _Writer:
     ) -> None:
         doc: dict[str, Any] = defaultdict(list)
         starts: list[int] = []
-        for _, number, lang, value in rows:
+        # In a fixed order (the store gives rows in any): a document, its texts and the
+        # first types, which are facets, do not depend on it.
+        for _, number, lang, value in sorted(rows):
             kind = KINDS[number]
             if kind in ("field", "family"):
                 if value not in doc[kind]:
@@ -454,7 +503,7 @@ class _Writer:
             "INSERT INTO fts_text(rowid, labels, aliases, other, codes) VALUES (?, ?, ?, ?, ?)",
             self._fts,
         )
-        conn.executemany("INSERT INTO stage.names VALUES (?, ?)", self._names)
+        conn.executemany(f"INSERT OR IGNORE INTO {self._names_table} VALUES (?, ?)", self._names)
         conn.executemany("INSERT INTO listing VALUES (?, ?, ?, ?, ?)", self._listing)
         for batch in (self._methods, self._texts, self._fts, self._names, self._listing):
             batch.clear()
@@ -472,6 +521,7 @@ class _Writer:
         conn.executemany(
             "INSERT INTO fts_words(rowid, word) VALUES (?, ?)", enumerate(sorted(self._words), 1)
         )
+        self.words = len(self._words)
         self._words.clear()
         conn.execute("INSERT INTO fts_words(fts_words) VALUES ('optimize')")
         conn.executemany("INSERT INTO vocab VALUES (?, ?)", sorted(self._vocab.items()))
@@ -480,6 +530,8 @@ class _Writer:
             sorted((deleted, word) for word in self._vocab for deleted in edits1(word)),
         )
         conn.execute("CREATE INDEX vocab_del_del ON vocab_del(del)")
+        conn.execute("CREATE INDEX methods_id ON methods(id)")
+        conn.execute("CREATE INDEX match_names_method ON match_names(method)")
         for column in LIST_ORDERS.values():
             conn.execute(f"CREATE INDEX listing_{column} ON listing({column})")
         conn.executemany(

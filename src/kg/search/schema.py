@@ -54,7 +54,7 @@ import unicodedata
 import zlib
 from typing import Any
 
-SCHEMA_VERSION = "8"
+SCHEMA_VERSION = "9"
 FACETS = ("field", "family", "type", "decade")
 TEXT_KINDS = ("summary", "attribution", "type", "originator", "source")
 TIERS = ("exact", "prefix", "label", "alias-exact", "alias-prefix", "alias", "text", "concept")

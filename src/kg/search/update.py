@@ -1,0 +1,303 @@
+"""Updating a snapshot's search index into the next snapshot's, for the methods a write changed.
+
+The previous index file is copied and, in the copy, every table loses the rows of the
+changed methods and gains their new rows, made by the same code as a full build
+(``build._Writer``) from the rows ``search-documents-of.rq`` gives for them. The copy is
+renamed into place when complete, like a full build: readers keep the previous file until
+then. What differs from a full build of the same snapshot, by design:
+
+- a method new to the index is numbered after every other (a full build numbers methods
+  shortest label first), so among equally good matches it comes last until ``kg reindex``;
+- ``fts_words`` keeps the words no text holds any more (a query word found there is still
+  looked for in the texts, which then confirm nothing);
+- the facet codes of values no method has any more stay in ``facet_values``.
+
+Fields and families are not updated here: a write that changes one rebuilds the index.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import threading
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from kg.search.build import (
+    _KIND_NUMBER,
+    MATCHED_KINDS,
+    BuildReport,
+    _Concept,
+    _Writer,
+    publish,
+    short_id,
+)
+from kg.search.schema import ALIAS, LABEL, SCHEMA_VERSION, match_key, name_keys, unpack
+from kg.search.text import edits1, latin_words
+
+
+class IndexUpdateError(RuntimeError):
+    """The previous index cannot be updated (another schema, no documents yet): build anew."""
+
+
+def trigrams(text: str) -> set[str]:
+    """The terms SQLite's trigram tokenizer (case sensitive) makes of ``text``."""
+    return {text[i : i + 3] for i in range(len(text) - 2)}
+
+
+def _grams_of(indexed: Sequence[str], codes: str) -> list[tuple[str, int]]:
+    """The terms of a method's row in ``fts_names`` (0: labels, aliases, codes) and in
+    ``fts_text`` (1: all four columns), each once (the counts in ``grams`` are of methods)."""
+    names = trigrams(indexed[0]) | trigrams(indexed[1]) | trigrams(codes)
+    text = names | trigrams(indexed[2])
+    return [(g, 0) for g in names] + [(g, 1) for g in text]
+
+
+def update(
+    source: Path,
+    target: Path,
+    *,
+    version: str,
+    base_iri: str,
+    methods: Iterable[str],
+    documents: Iterable[Sequence[str]],
+) -> BuildReport:
+    """Write to ``target`` the index ``source`` with the rows of ``methods`` (IRIs) replaced
+    by those of ``documents`` (rows of ``search-documents-of.rq`` for exactly those
+    methods; a method without a "method" row leaves the index), atomically."""
+    started = time.perf_counter()
+    tmp = target.with_name(f"{target.name}.tmp-{os.getpid()}-{threading.get_ident()}")
+    tmp.unlink(missing_ok=True)
+    phases: dict[str, float] = {}
+    try:
+        shutil.copyfile(source, tmp)
+        phases["copy"] = round(time.perf_counter() - started, 2)
+        count = _apply(tmp, version, base_iri, set(methods), documents)
+        phases["update"] = round(time.perf_counter() - started - phases["copy"], 2)
+        publish(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return BuildReport(
+        target, version, count, time.perf_counter() - started, target.stat().st_size, phases
+    )
+
+
+def _stored_concepts(conn: sqlite3.Connection) -> dict[str, _Concept]:
+    concepts: dict[str, _Concept] = {}
+    for iri, kind, cid, broader in conn.execute("SELECT iri, kind, id, broader FROM concepts"):
+        concepts[iri] = _Concept(kind, cid, broader=set(json.loads(broader)))
+    return concepts
+
+
+class _Removal:
+    """What the removed rows held: to subtract from the counts."""
+
+    def __init__(self) -> None:
+        self.direct: Counter[str] = Counter()
+        self.totals: Counter[tuple[str, str]] = Counter()
+        self.vocab: Counter[str] = Counter()
+        self.grams: Counter[tuple[str, int]] = Counter()
+        """(trigram, 0 for fts_names or 1 for fts_text) -> methods that no longer have it."""
+
+
+def _remove(
+    conn: sqlite3.Connection,
+    rid: int,
+    codes: str,
+    doc: dict[str, object],
+    removed: _Removal,
+    facet_of: dict[str, tuple[str, str]],
+    concept_iri: dict[tuple[str, str], str],
+) -> None:
+    labels, aliases, other = conn.execute(
+        "SELECT labels, aliases, other FROM texts WHERE rowid = ?", (rid,)
+    ).fetchone()
+    indexed = [t + "\n" if t else t for t in (labels, aliases, other)]
+    joined = codes.replace(" ", "")
+    conn.execute(
+        "INSERT INTO fts_names(fts_names, rowid, labels, aliases, codes) "
+        "VALUES ('delete', ?, ?, ?, ?)",
+        (rid, indexed[0], indexed[1], joined),
+    )
+    conn.execute(
+        "INSERT INTO fts_text(fts_text, rowid, labels, aliases, other, codes) "
+        "VALUES ('delete', ?, ?, ?, ?, ?)",
+        (rid, *indexed, joined),
+    )
+    removed.grams.update(_grams_of(indexed, joined))
+    for kind_number, column in ((LABEL, labels), (ALIAS, aliases)):
+        for name in filter(None, column.split("\n")):
+            conn.executemany(
+                "DELETE FROM names WHERE key = ? AND method = ?",
+                [(key, rid) for key in name_keys(kind_number, name)],
+            )
+            removed.vocab.update(latin_words(name))
+    for table, column in (("match_names", "method"), ("listing", "method"),
+                          ("methods", "rowid"), ("texts", "rowid")):  # fmt: skip
+        conn.execute(f"DELETE FROM {table} WHERE {column} = ?", (rid,))
+    for kind in ("field", "family"):
+        ids = doc.get(kind)
+        for cid in ids if isinstance(ids, list) else []:
+            iri = concept_iri.get((kind, str(cid)))
+            if iri is not None:
+                removed.direct[iri] += 1
+    for code in codes.split():
+        removed.totals[facet_of[code]] += 1
+
+
+def _apply(
+    path: Path, version: str, base: str, methods: set[str], documents: Iterable[Sequence[str]]
+) -> int:
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        # A failed update throws the copy away: no journal, no syncs until it is complete.
+        conn.executescript("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;")
+        conn.execute("BEGIN")
+        meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+        dictionary = bytes(meta.get("dictionary") or b"")
+        if meta.get("schema") != SCHEMA_VERSION or not dictionary or "words" not in meta:
+            raise IndexUpdateError(f"{path.name}: index schema {meta.get('schema')}")
+        concepts = _stored_concepts(conn)
+        concept_iri = {(c.kind, c.id): iri for iri, c in concepts.items()}
+        writer = _Writer(conn, base, concepts, names_table="names")
+        writer.resume(dictionary, conn.execute("SELECT code, facet, value FROM facet_values"))
+        facet_of = {code: pair for pair, code in writer.codes.items()}
+        known_codes = set(facet_of)
+
+        removed = _Removal()
+        numbers: dict[str, int] = {}
+        for iri in sorted(methods):
+            found = conn.execute(
+                "SELECT rowid, codes, doc FROM methods WHERE id = ?",
+                (short_id(iri, base, "method"),),
+            ).fetchone()
+            if found is not None:
+                rid, codes, blob = found
+                numbers[iri] = rid
+                doc = unpack(blob, dictionary)
+                _remove(conn, rid, codes, doc, removed, facet_of, concept_iri)
+
+        rows_of: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
+        is_method: set[str] = set()
+        for row in documents:
+            iri, kind, value, lang = row[0], row[1], row[2], row[-1]
+            if iri not in methods:
+                continue
+            if kind == "method":
+                is_method.add(iri)
+            elif value and (kind in _KIND_NUMBER or kind in MATCHED_KINDS):
+                rows_of[iri].append((kind, lang, value))
+        following = (conn.execute("SELECT max(rowid) FROM methods").fetchone()[0] or 0) + 1
+        added: list[int] = []
+        for iri in sorted(is_method):
+            rid = numbers.get(iri)
+            if rid is None:
+                rid, following = following, following + 1
+            rows = sorted(rows_of.get(iri, []))
+            conn.executemany(
+                "INSERT OR IGNORE INTO match_names VALUES (?, ?)",
+                sorted({(match_key(v), rid) for kind, _, v in rows if kind in MATCHED_KINDS}),
+            )
+            writer.add(
+                rid,
+                short_id(iri, base, "method"),
+                iri,
+                iter([(rid, _KIND_NUMBER[k], lang, v) for k, lang, v in rows if k in _KIND_NUMBER]),
+            )
+            added.append(rid)
+        writer.flush()
+        _update_counts(conn, writer, removed, known_codes, concept_iri, int(meta["words"]))
+        grams: Counter[tuple[str, int]] = Counter()
+        for start in range(0, len(added), 500):
+            for labels, aliases, other, codes in conn.execute(
+                "SELECT t.labels, t.aliases, t.other, m.codes FROM texts t JOIN methods m "
+                "ON m.rowid = t.rowid WHERE t.rowid IN (SELECT value FROM json_each(?))",
+                (json.dumps(added[start : start + 500]),),
+            ):
+                indexed = [t + "\n" if t else t for t in (labels, aliases, other)]
+                grams.update(_grams_of(indexed, codes.replace(" ", "")))
+        grams.subtract(removed.grams)
+        _update_grams(conn, grams)
+        count = conn.execute("SELECT count(*) FROM methods").fetchone()[0]
+        conn.executemany(
+            "INSERT OR REPLACE INTO meta VALUES (?, ?)",
+            [("version", version), ("methods", str(count)),
+             ("built", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())),
+             ("updated", json.dumps({"from": meta.get("version"), "methods": len(methods)}))],
+        )  # fmt: skip
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+    return int(count)
+
+
+def _update_counts(
+    conn: sqlite3.Connection,
+    writer: _Writer,
+    removed: _Removal,
+    known_codes: set[str],
+    concept_iri: dict[tuple[str, str], str],
+    words: int,
+) -> None:
+    """Facet codes, words, vocabulary and the concepts' method counts after the change."""
+    conn.executemany(
+        "INSERT INTO facet_values VALUES (?, ?, ?)",
+        sorted((code, *pair) for pair, code in writer.codes.items() if code not in known_codes),
+    )
+    new_words = sorted(writer.words_seen)
+    conn.executemany(
+        "INSERT INTO fts_words(rowid, word) VALUES (?, ?)", enumerate(new_words, words + 1)
+    )
+    conn.execute("INSERT OR REPLACE INTO meta VALUES ('words', ?)", (str(words + len(new_words)),))
+    for word in sorted(set(writer.vocab) | set(removed.vocab)):
+        change = writer.vocab[word] - removed.vocab[word]
+        if not change:
+            continue
+        found = conn.execute("SELECT freq FROM vocab WHERE word = ?", (word,)).fetchone()
+        freq = (found[0] if found else 0) + change
+        if freq > 0 and found:
+            conn.execute("UPDATE vocab SET freq = ? WHERE word = ?", (freq, word))
+        elif freq > 0:
+            conn.execute("INSERT INTO vocab VALUES (?, ?)", (word, freq))
+            conn.executemany(
+                "INSERT INTO vocab_del VALUES (?, ?)", [(d, word) for d in sorted(edits1(word))]
+            )
+        elif found:
+            conn.execute("DELETE FROM vocab WHERE word = ?", (word,))
+            conn.executemany(
+                "DELETE FROM vocab_del WHERE del = ? AND word = ?",
+                [(d, word) for d in sorted(edits1(word))],
+            )
+    direct = Counter(writer.direct)
+    direct.subtract(removed.direct)
+    totals = Counter(writer.totals)
+    totals.subtract(removed.totals)
+    changes: Counter[tuple[str, str]] = Counter()
+    for iri, change in direct.items():
+        changes[(iri, "direct")] += change
+    for pair, change in totals.items():
+        concept = concept_iri.get(pair)
+        if concept is not None:
+            changes[(concept, "total")] += change
+    for (iri, column), change in sorted(changes.items()):
+        if change:
+            conn.execute(
+                f"UPDATE concepts SET {column} = {column} + ? WHERE iri = ?", (change, iri)
+            )
+
+
+def _update_grams(conn: sqlite3.Connection, changes: Counter[tuple[str, int]]) -> None:
+    """Add the changes of each trigram's numbers of methods in both FTS tables."""
+    for gram in sorted({g for (g, _), change in changes.items() if change}):
+        found = conn.execute("SELECT names, texts FROM grams WHERE gram = ?", (gram,)).fetchone()
+        names, texts = found or (0, 0)
+        names += changes[(gram, 0)]
+        texts += changes[(gram, 1)]
+        if texts > 0:
+            conn.execute("INSERT OR REPLACE INTO grams VALUES (?, ?, ?)", (gram, names, texts))
+        elif found:
+            conn.execute("DELETE FROM grams WHERE gram = ?", (gram,))

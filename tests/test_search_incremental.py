@@ -1,0 +1,251 @@
+"""An incremental search index update gives what a full build of the new data gives.
+
+The curated catalogue's search documents are changed at random (seeded): labels and aliases
+renamed, added and removed, methods dropped and added, fields, families, types, years and
+paper counts changed. The previous index updated for the changed methods and a full build
+of the changed documents must hold the same rows in every table (method numbers aside, and
+the order of values within a document), the same FTS postings for every trigram, and
+answer the same searches, suggestions and lists.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import sqlite3
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kg.search.build import build
+from kg.search.index import SearchIndex
+from kg.search.schema import LIST_ORDERS, SUGGEST_TIERS, TIERS, unpack
+from kg.search.text import terms_of
+from kg.search.update import update
+from kg.services.context import Context
+
+BASE = "https://w3id.org/rmkg/"
+Row = tuple[str, ...]
+
+
+@pytest.fixture(scope="module")
+def rows(catalogue_ctx: Context) -> tuple[list[Row], list[Row]]:
+    store = catalogue_ctx.store
+    queries = catalogue_ctx.queries
+    documents = list(store.select_rows(queries["search-documents"].bind(), languages=True))
+    concepts = list(store.select_rows(queries["search-concepts"].bind(), languages=True))
+    return documents, concepts
+
+
+def _by_method(documents: list[Row]) -> dict[str, list[Row]]:
+    grouped: dict[str, list[Row]] = defaultdict(list)
+    for row in documents:
+        grouped[row[0]].append(row)
+    return grouped
+
+
+def _row(subject: str, kind: str, value: str, lang: str = "") -> Row:
+    return (subject, kind, value, "", "", lang)
+
+
+WORDS = ["quokka", "diffusion", "bootstrap", "ลำดับ", "拡散", "x", "ab", "Ünïcödé", "net-work"]
+
+
+def _mutate(documents: list[Row], concepts: list[Row], rng: random.Random) -> set[str]:
+    """Change the documents in place at random; the subjects whose rows changed."""
+    grouped = _by_method(documents)
+    methods = sorted(s for s, rs in grouped.items() if any(r[1] == "method" for r in rs))
+    fields = sorted({r[0] for r in concepts if r[1] == "field"})
+    families = sorted({r[0] for r in concepts if r[1] == "family"})
+    changed: set[str] = set()
+    for _ in range(rng.randint(1, 8)):
+        action = rng.choice(
+            ["rename", "alias", "drop", "add", "field", "family", "type", "year", "papers",
+             "unalias", "summary"]
+        )  # fmt: skip
+        method = rng.choice(methods)
+        rows = grouped[method]
+        word = rng.choice(WORDS)
+        if action == "rename":
+            rows[:] = [r for r in rows if r[1] != "label" or r[5] != "en"]
+            rows.append(_row(method, "label", f"{word} {rng.randint(0, 99)} method", "en"))
+        elif action == "alias":
+            rows.append(
+                _row(method, "alias", f"{word}-{rng.randint(0, 9)}", rng.choice(["en", "th"]))
+            )
+        elif action == "unalias":
+            rows[:] = [r for r in rows if r[1] != "alias"]
+        elif action == "summary":
+            rows[:] = [r for r in rows if r[1] != "summary"]
+            rows.append(_row(method, "summary", f"A {word} summary", "en"))
+        elif action == "drop":
+            rows.clear()
+        elif action == "add":
+            method = f"{BASE}method/new-{rng.randint(0, 10**6)}"
+            template = grouped[rng.choice(methods)]
+            grouped[method] = [
+                (method, *r[1:]) if r[1] != "label" else _row(method, "label", f"{word} new", r[5])
+                for r in template
+            ]
+        elif action in ("field", "family"):
+            rows[:] = [r for r in rows if r[1] != action]
+            rows.append(_row(method, action, rng.choice(fields if action == "field" else families)))
+        elif action == "type":
+            rows[:] = [r for r in rows if r[1] != "type"]
+            rows.append(_row(method, "type", f"{word} type", "en"))
+        elif action == "year":
+            rows[:] = [r for r in rows if r[1] != "start"]
+            rows.append(_row(method, "start", str(rng.randint(-300, 2030))))
+        elif action == "papers":
+            rows[:] = [r for r in rows if r[1] != "papers"]
+            rows.append(_row(method, "papers", str(rng.randint(0, 5000))))
+        changed.add(method)
+    documents[:] = [r for rs in grouped.values() for r in rs]
+    return changed
+
+
+def _coded(gram: str) -> bool:
+    return any("\ue000" <= c <= "\uf8ff" for c in gram)
+
+
+def _table(conn: sqlite3.Connection, sql: str) -> list[tuple[Any, ...]]:
+    return sorted(conn.execute(sql).fetchall(), key=repr)
+
+
+def _content(path: Path) -> dict[str, Any]:
+    """Every table of an index, with method numbers replaced by method ids."""
+    conn = sqlite3.connect(path)
+    try:
+        meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+        dictionary = bytes(meta["dictionary"])
+        ids = dict(conn.execute("SELECT rowid, id FROM methods").fetchall())
+        facet = {code: (f, v) for code, f, v in conn.execute("SELECT * FROM facet_values")}
+        docs = {}
+        for rid, codes, blob in conn.execute("SELECT rowid, codes, doc FROM methods"):
+            doc = unpack(blob, dictionary)
+            docs[ids[rid]] = (sorted(facet[c] for c in codes.split()), doc)
+        texts = {ids[rid]: columns for rid, *columns in conn.execute("SELECT * FROM texts")}
+        # Facet codes are numbered as values turn up: compared through their values.
+        grams = {g: (n, t) for g, n, t in conn.execute("SELECT * FROM grams") if not _coded(g)}
+        postings = {}
+        for table in ("fts_names", "fts_text"):
+            for gram in [*sorted(grams)[::7], *facet]:
+                quoted = '"' + gram.replace('"', '""') + '"'
+                found = conn.execute(f"SELECT rowid FROM {table} WHERE {table} MATCH ?", (quoted,))
+                methods = sorted(ids[r] for (r,) in found)
+                if methods or gram not in facet:  # the code of a value no method has any more
+                    postings[(table, facet.get(gram, gram))] = methods
+        return {
+            "methods": meta["methods"],
+            "docs": docs,
+            "texts": texts,
+            "names": _table(conn, "SELECT key, id FROM names JOIN methods ON rowid = method"),
+            "match": _table(conn, "SELECT key, id FROM match_names JOIN methods ON rowid = method"),
+            "listing": _table(
+                conn,
+                "SELECT id, by_name, by_year, by_newest, by_usage FROM listing "
+                "JOIN methods ON rowid = method",
+            ),
+            "concepts": _table(conn, "SELECT * FROM concepts"),
+            "vocab": _table(conn, "SELECT * FROM vocab"),
+            "vocab_del": _table(conn, "SELECT * FROM vocab_del"),
+            "grams": grams,
+            "postings": postings,
+            "facets": sorted(v for v in facet.values() if any(v in d[0] for d in docs.values())),
+        }
+    finally:
+        conn.close()
+
+
+def _vocabulary(path: Path) -> dict[str, tuple[int, int]]:
+    """Each term of the FTS tables with its number of methods in each (``grams``'s form)."""
+    conn = sqlite3.connect(path)
+    try:
+        counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        for column, table in enumerate(("fts_names", "fts_text")):
+            conn.execute(f"CREATE VIRTUAL TABLE temp.v{column} USING fts5vocab(main, {table}, row)")
+            for term, doc in conn.execute(f"SELECT term, doc FROM temp.v{column}"):
+                counts[term][column] = doc
+        return {term: (n, t) for term, (n, t) in counts.items()}
+    finally:
+        conn.close()
+
+
+def _answers(path: Path, queries: list[str]) -> dict[str, Any]:
+    """Searches, suggestions, spelling corrections and every list, by method id."""
+    index = SearchIndex(path)
+    ids = dict(sqlite3.connect(path).execute("SELECT rowid, id FROM methods").fetchall())
+    answers: dict[str, Any] = {}
+    for text in queries:
+        terms = terms_of(text)
+        for name, tiers in (("search", TIERS), ("suggest", SUGGEST_TIERS)):
+            found = index.candidates(terms, cap=1000, tiers=tiers)
+            answers[f"{name} {text}"] = sorted((tier, ids[rid]) for rid, tier in found.hits)
+        answers[f"correct {text}"] = index.correct(terms)
+        answers[f"listed {text}"] = [k for k, _ in index.listed("name", "", limit=1000, text=text)]
+    for sort in LIST_ORDERS:
+        answers[f"list {sort}"] = [k for k, _ in index.listed(sort, "", limit=1000)]
+    for concept in index.concepts():
+        under = (concept.kind, concept.id)
+        answers[f"under {under}"] = [
+            k for k, _ in index.listed("usage", "", limit=1000, under=under)
+        ]
+        answers[f"count {under}"] = index.listed_count(under)
+    index.close()
+    return answers
+
+
+def _builds(
+    tmp_path: Path, before: list[Row], after: list[Row], concepts: list[Row], changed: set[str]
+) -> tuple[Path, Path]:
+    old, full, incremental = (tmp_path / f"{n}.sqlite" for n in ("old", "full", "inc"))
+    build(old, version="v1", base_iri=BASE, documents=before, concepts=concepts)
+    build(full, version="v2", base_iri=BASE, documents=after, concepts=concepts)
+    report = update(
+        old, incremental, version="v2", base_iri=BASE, methods=changed,
+        documents=[r for r in after if r[0] in changed],
+    )  # fmt: skip
+    assert report.version == "v2"
+    return full, incremental
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_an_updated_index_holds_what_a_full_build_holds(
+    rows: tuple[list[Row], list[Row]], tmp_path: Path, seed: int
+) -> None:
+    documents, concepts = rows
+    rng = random.Random(seed)
+    after = list(documents)
+    changed = _mutate(after, concepts, rng)
+    full, incremental = _builds(tmp_path, documents, after, concepts, changed)
+    expected, got = _content(full), _content(incremental)
+    for table in expected:
+        assert got[table] == expected[table], f"seed {seed}: {table} differs"
+    # Every trigram's counts, the facet codes' too, are the FTS index's own.
+    conn = sqlite3.connect(incremental)
+    grams = {g: (n, t) for g, n, t in conn.execute("SELECT * FROM grams")}
+    conn.close()
+    assert grams == _vocabulary(incremental)
+    labels = [r[2] for r in after if r[1] in ("label", "alias")]
+    queries = [
+        *WORDS,
+        "diff",
+        "mo",
+        "b",
+        *rng.sample(labels, 8),
+        *(w[:3] for w in rng.sample(labels, 5)),
+    ]
+    assert _answers(incremental, queries) == _answers(full, queries)
+
+
+def test_a_change_that_touches_nothing_indexed_keeps_every_row(
+    rows: tuple[list[Row], list[Row]], tmp_path: Path
+) -> None:
+    documents, concepts = rows
+    some = sorted({r[0] for r in documents if r[1] == "method"})[:5]
+    full, incremental = _builds(tmp_path, documents, documents, concepts, set(some))
+    assert _content(incremental) == _content(full)
+    meta = dict(sqlite3.connect(incremental).execute("SELECT key, value FROM meta").fetchall())
+    assert json.loads(meta["updated"]) == {"from": "v1", "methods": 5}
