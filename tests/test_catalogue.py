@@ -137,6 +137,20 @@ EXPECTATIONS = {
         {r["method"] for r in rows} == {f"{BASE}method/ddpm"}
         and {"DDPM", "Denoising Diffusion Probabilistic Model"} <= {r["name"] for r in rows}
     ),
+    "search-documents-of": lambda rows: (
+        {r["method"] for r in rows} == {f"{BASE}method/ddpm"}
+        and {r["kind"] for r in rows} >= {"method", "label", "alias", "originator", "field"}
+    ),
+    "search-concepts-of": lambda rows: (
+        {r["concept"] for r in rows} == {f"{BASE}field/statistics"}
+        and {r["property"] for r in rows} >= {"label"}
+    ),
+    # The example graph holds the statistics methods and no field or family.
+    "search-affected": lambda rows: (
+        not any(r.get("concept") for r in rows)
+        and f"{BASE}method/bootstrap" in {r.get("method") for r in rows}
+        and f"{BASE}method/ddpm" not in {r.get("method") for r in rows}
+    ),
     "import-method-identifiers": lambda rows: rows == [],  # no curated method has one
     "import-identified-methods": lambda rows: rows == [],
     "import-typed": lambda rows: (

@@ -2,7 +2,8 @@
 
 The curated catalogue's search documents are changed at random (seeded): labels and aliases
 renamed, added and removed, methods dropped and added, fields, families, types, years and
-paper counts changed. The previous index updated for the changed methods and a full build
+paper counts changed, and (every other seed) fields and families renamed and new families
+added under existing ones. The previous index updated for the changed methods and a full build
 of the changed documents must hold the same rows in every table (method numbers aside, and
 the order of values within a document), the same FTS postings for every trigram, and
 answer the same searches, suggestions and lists.
@@ -51,6 +52,41 @@ def _row(subject: str, kind: str, value: str, lang: str = "") -> Row:
 
 
 WORDS = ["quokka", "diffusion", "bootstrap", "ลำดับ", "拡散", "x", "ab", "Ünïcödé", "net-work"]
+
+
+def _concept_row(concept: str, kind: str, prop: str, value: str, lang: str = "") -> Row:
+    return (concept, kind, prop, value, "", "", "", lang)
+
+
+def _mutate_concepts(
+    documents: list[Row], concepts: list[Row], rng: random.Random
+) -> tuple[set[str], set[str]]:
+    """New labels and aliases of fields and families, and new families under existing ones
+    that methods join; the methods and concepts changed."""
+    kinds = {r[0]: r[1] for r in concepts}
+    changed: set[str] = set()
+    methods: set[str] = set()
+    for number in range(rng.randint(1, 3)):
+        concept = rng.choice(sorted(kinds))
+        if rng.random() < 0.5:
+            concepts.append(_concept_row(concept, kinds[concept], "alias", f"zany {number}", "en"))
+            changed.add(concept)
+            continue
+        new = f"{BASE}family/new-{number}-{rng.randint(0, 999)}"
+        concepts.append(_concept_row(new, "family", "label", f"Novel family {number}", "en"))
+        concepts.append(
+            _concept_row(
+                new,
+                "family",
+                "broader",
+                rng.choice(sorted(c for c, k in kinds.items() if k == "family")),
+            )
+        )
+        changed.add(new)
+        method = rng.choice(sorted({r[0] for r in documents if r[1] == "method"}))
+        documents.append(_row(method, "family", new))
+        methods.add(method)
+    return methods, changed
 
 
 def _mutate(documents: list[Row], concepts: list[Row], rng: random.Random) -> set[str]:
@@ -198,14 +234,22 @@ def _answers(path: Path, queries: list[str]) -> dict[str, Any]:
 
 
 def _builds(
-    tmp_path: Path, before: list[Row], after: list[Row], concepts: list[Row], changed: set[str]
+    tmp_path: Path,
+    before: list[Row],
+    after: list[Row],
+    concepts: list[Row],
+    changed: set[str],
+    new_concepts: list[Row] | None = None,
+    changed_concepts: frozenset[str] = frozenset(),
 ) -> tuple[Path, Path]:
     old, full, incremental = (tmp_path / f"{n}.sqlite" for n in ("old", "full", "inc"))
     build(old, version="v1", base_iri=BASE, documents=before, concepts=concepts)
-    build(full, version="v2", base_iri=BASE, documents=after, concepts=concepts)
+    after_concepts = concepts if new_concepts is None else new_concepts
+    build(full, version="v2", base_iri=BASE, documents=after, concepts=after_concepts)
     report = update(
         old, incremental, version="v2", base_iri=BASE, methods=changed,
-        documents=[r for r in after if r[0] in changed],
+        documents=[r for r in after if r[0] in changed], concepts=changed_concepts,
+        concept_rows=[r for r in after_concepts if r[0] in changed_concepts],
     )  # fmt: skip
     assert report.version == "v2"
     return full, incremental
@@ -219,7 +263,14 @@ def test_an_updated_index_holds_what_a_full_build_holds(
     rng = random.Random(seed)
     after = list(documents)
     changed = _mutate(after, concepts, rng)
-    full, incremental = _builds(tmp_path, documents, after, concepts, changed)
+    new_concepts = list(concepts)
+    changed_concepts: set[str] = set()
+    if seed % 2:
+        more, changed_concepts = _mutate_concepts(after, new_concepts, rng)
+        changed |= more
+    full, incremental = _builds(
+        tmp_path, documents, after, concepts, changed, new_concepts, frozenset(changed_concepts)
+    )
     expected, got = _content(full), _content(incremental)
     for table in expected:
         assert got[table] == expected[table], f"seed {seed}: {table} differs"
@@ -248,4 +299,4 @@ def test_a_change_that_touches_nothing_indexed_keeps_every_row(
     full, incremental = _builds(tmp_path, documents, documents, concepts, set(some))
     assert _content(incremental) == _content(full)
     meta = dict(sqlite3.connect(incremental).execute("SELECT key, value FROM meta").fetchall())
-    assert json.loads(meta["updated"]) == {"from": "v1", "methods": 5}
+    assert json.loads(meta["updated"]) == {"from": "v1", "methods": 5, "concepts": 0}

@@ -149,7 +149,7 @@ def _write(
         conn.execute("PRAGMA stage.synchronous = OFF")
         conn.executescript(SCHEMA)
         conn.execute("BEGIN")
-        concepts = _read_concepts(concept_rows, base)
+        concepts = read_concepts(concept_rows, base)
         ids, sort_labels, under_base = _stage(conn, documents, base)
         lap("read")
         ranks = _number(conn, ids, sort_labels)
@@ -279,7 +279,7 @@ def _number(
     return order
 
 
-def _read_concepts(rows: Iterable[Sequence[str]], base: str) -> dict[str, _Concept]:
+def read_concepts(rows: Iterable[Sequence[str]], base: str) -> dict[str, _Concept]:
     concepts: dict[str, _Concept] = {}
     for row in rows:
         iri, kind, prop, value, lang = row[0], row[1], row[2], row[3], row[-1]
@@ -292,6 +292,7 @@ def _read_concepts(rows: Iterable[Sequence[str]], base: str) -> dict[str, _Conce
             concept.broader.add(value)
     for concept in concepts.values():
         concept.labels.sort(key=lambda lv: (lv[0] != "en", lv[0], lv[1]))
+        concept.aliases.sort(key=lambda lv: (lv[0] != "en", lv[0], lv[1]))
     return concepts
 
 

@@ -12,7 +12,8 @@ then. What differs from a full build of the same snapshot, by design:
   looked for in the texts, which then confirm nothing);
 - the facet codes of values no method has any more stay in ``facet_values``.
 
-Fields and families are not updated here: a write that changes one rebuilds the index.
+Fields and families take new labels and aliases here, and new ones join; a write that moves
+one in the hierarchy or removes one rebuilds the index (every method under it would change).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import threading
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from kg.search.build import (
@@ -34,6 +36,7 @@ from kg.search.build import (
     _Concept,
     _Writer,
     publish,
+    read_concepts,
     short_id,
 )
 from kg.search.schema import ALIAS, LABEL, SCHEMA_VERSION, match_key, name_keys, unpack
@@ -65,10 +68,14 @@ def update(
     base_iri: str,
     methods: Iterable[str],
     documents: Iterable[Sequence[str]],
+    concepts: Iterable[str] = (),
+    concept_rows: Iterable[Sequence[str]] = (),
 ) -> BuildReport:
     """Write to ``target`` the index ``source`` with the rows of ``methods`` (IRIs) replaced
     by those of ``documents`` (rows of ``search-documents-of.rq`` for exactly those
-    methods; a method without a "method" row leaves the index), atomically."""
+    methods; a method without a "method" row leaves the index), and the fields and families
+    ``concepts`` by ``concept_rows`` (``search-concepts-of.rq``), atomically. A concept
+    that moved in the hierarchy or is gone raises IndexUpdateError (build anew)."""
     started = time.perf_counter()
     tmp = target.with_name(f"{target.name}.tmp-{os.getpid()}-{threading.get_ident()}")
     tmp.unlink(missing_ok=True)
@@ -76,7 +83,8 @@ def update(
     try:
         shutil.copyfile(source, tmp)
         phases["copy"] = round(time.perf_counter() - started, 2)
-        count = _apply(tmp, version, base_iri, set(methods), documents)
+        changed = _Changed(set(methods), documents, set(concepts), concept_rows)
+        count = _apply(tmp, version, base_iri, changed)
         phases["update"] = round(time.perf_counter() - started - phases["copy"], 2)
         publish(tmp, target)
     finally:
@@ -149,9 +157,40 @@ def _remove(
         removed.totals[facet_of[code]] += 1
 
 
-def _apply(
-    path: Path, version: str, base: str, methods: set[str], documents: Iterable[Sequence[str]]
-) -> int:
+@dataclass
+class _Changed:
+    methods: set[str]
+    documents: Iterable[Sequence[str]]
+    concepts: set[str]
+    concept_rows: Iterable[Sequence[str]]
+
+
+def _update_concepts(
+    conn: sqlite3.Connection, stored: dict[str, _Concept], changed: _Changed, base: str
+) -> None:
+    """New labels of fields and families, and new ones (their counts follow the methods)."""
+    fresh = read_concepts(changed.concept_rows, base)
+    for iri in sorted(changed.concepts):
+        new, old = fresh.get(iri), stored.get(iri)
+        if new is None:
+            if old is None:
+                continue
+            raise IndexUpdateError(f"the concept {iri} is gone")
+        if old is not None and (old.kind != new.kind or old.broader != new.broader):
+            raise IndexUpdateError(f"the concept {iri} moved in the hierarchy")
+        labels = json.dumps({"label": new.labels, "alias": new.aliases}, ensure_ascii=False)
+        if old is None:
+            conn.execute(
+                "INSERT INTO concepts VALUES (?, ?, ?, ?, ?, 0, 0)",
+                (iri, new.kind, new.id, labels, json.dumps(sorted(new.broader))),
+            )
+            stored[iri] = new
+        else:
+            conn.execute("UPDATE concepts SET labels = ? WHERE iri = ?", (labels, iri))
+
+
+def _apply(path: Path, version: str, base: str, changed: _Changed) -> int:
+    methods, documents = changed.methods, changed.documents
     conn = sqlite3.connect(path, isolation_level=None)
     try:
         # A failed update throws the copy away: no journal, no syncs until it is complete.
@@ -162,6 +201,7 @@ def _apply(
         if meta.get("schema") != SCHEMA_VERSION or not dictionary or "words" not in meta:
             raise IndexUpdateError(f"{path.name}: index schema {meta.get('schema')}")
         concepts = _stored_concepts(conn)
+        _update_concepts(conn, concepts, changed, base)
         concept_iri = {(c.kind, c.id): iri for iri, c in concepts.items()}
         writer = _Writer(conn, base, concepts, names_table="names")
         writer.resume(dictionary, conn.execute("SELECT code, facet, value FROM facet_values"))
@@ -227,7 +267,8 @@ def _apply(
             "INSERT OR REPLACE INTO meta VALUES (?, ?)",
             [("version", version), ("methods", str(count)),
              ("built", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())),
-             ("updated", json.dumps({"from": meta.get("version"), "methods": len(methods)}))],
+             ("updated", json.dumps({"from": meta.get("version"), "methods": len(methods),
+                                     "concepts": len(changed.concepts)}))],
         )  # fmt: skip
         conn.execute("COMMIT")
     finally:

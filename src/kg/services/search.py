@@ -26,13 +26,15 @@ import fcntl
 import logging
 import math
 import re
+import sqlite3
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from kg.namespaces import KG
+from kg.queries import MAX_VALUES_PER_PARAMETER
 from kg.search.build import BuildReport, build
 from kg.search.index import (
     FACETS,
@@ -43,8 +45,10 @@ from kg.search.index import (
     SearchIndexError,
 )
 from kg.search.text import Fragment, fragments, normalise, terms_found, terms_of
+from kg.search.update import IndexUpdateError, update
 from kg.services.context import Context
 from kg.services.rich_text import plain_text
+from kg.services.search_changes import Change, incremental_source, kept_records
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +124,10 @@ def build_index(ctx: Context, *, force: bool = False) -> BuildReport | None:
             return None
         path = index_path(ctx, version)
         report = None
-        if force or not path.exists():
+        change = None if force or path.exists() else incremental_source(ctx, version)
+        if change is not None:
+            report = _update(ctx, change)
+        if report is None and (force or not path.exists()):
             report = build(
                 path,
                 version=version,
@@ -136,12 +143,41 @@ def build_index(ctx: Context, *, force: bool = False) -> BuildReport | None:
             (e for e in directory.glob("*.sqlite") if e.name != path.name),
             key=lambda e: e.stat().st_mtime,
         )
-        kept = {path.name, "build.lock", *(e.name for e in others[-1:])}
+        kept = {path.name, "build.lock", *(e.name for e in others[-1:]), *kept_records(directory)}
         for entry in directory.iterdir():
             # Under the lock no other build runs: every temporary file is a leftover.
             if entry.name not in kept:
                 entry.unlink(missing_ok=True)
     return report
+
+
+def _update(ctx: Context, change: Change) -> BuildReport | None:
+    """The index of ``change.after`` made from that of ``change.before``
+    (``kg.search.update``), or None when that cannot be done (the caller builds it anew)."""
+    version = change.after
+
+    def rows(name: str, param: str, values: frozenset[str]) -> Iterator[tuple[str, ...]]:
+        ordered = sorted(values)
+        for start in range(0, len(ordered), MAX_VALUES_PER_PARAMETER):
+            query = ctx.queries[name].bind(
+                {param: ordered[start : start + MAX_VALUES_PER_PARAMETER]}
+            )
+            yield from ctx.store.select_rows(query, version=version, languages=True)
+
+    try:
+        return update(
+            index_path(ctx, change.before),
+            index_path(ctx, version),
+            version=version,
+            base_iri=ctx.settings.base_iri,
+            methods=change.methods,
+            documents=rows("search-documents-of", "method", change.methods),
+            concepts=change.concepts,
+            concept_rows=rows("search-concepts-of", "concept", change.concepts),
+        )
+    except (IndexUpdateError, OSError, sqlite3.Error) as exc:
+        log.warning("the search index of %s is built anew: %s", version, exc)
+        return None
 
 
 def reindex(ctx: Context, *, adopt: bool = False) -> tuple[BuildReport | None, list[str]]:
@@ -194,14 +230,7 @@ def current_index(
         if opened is not None:
             slot.index = opened
             return opened
-        thread = slot.building.get(version)
-        if thread is None or not thread.is_alive():
-            slot.errors.pop(version, None)
-            thread = threading.Thread(
-                target=_build_in_background, args=(ctx, slot, version), daemon=True
-            )
-            slot.building = {version: thread}
-            thread.start()
+        thread = _start_build(ctx, slot, version)
         earlier = slot.index
         if previous and earlier is not None and earlier.path.exists():
             return earlier
@@ -214,6 +243,32 @@ def current_index(
         if version in slot.errors:
             raise SearchUnavailable(slot.errors[version])
     raise SearchUnavailable("the search index is being built; try again in a moment")
+
+
+def refresh_in_background(ctx: Context) -> None:
+    """Start building the index of the current snapshot in this process, unless it exists
+    (after a write through ``/store`` or ``/sparql``: made from the previous index when
+    the write left a change record, ``kg.services.search_changes``)."""
+    version = ctx.store.version()
+    if version == "empty" or index_path(ctx, version).exists():
+        return
+    slot = _slot(ctx)
+    with slot.lock:
+        _start_build(ctx, slot, version)
+
+
+def _start_build(ctx: Context, slot: _Slot, version: str) -> threading.Thread:
+    """The thread building the index of ``version``, started unless running (``slot.lock``
+    held)."""
+    thread = slot.building.get(version)
+    if thread is None or not thread.is_alive():
+        slot.errors.pop(version, None)
+        thread = threading.Thread(
+            target=_build_in_background, args=(ctx, slot, version), daemon=True
+        )
+        slot.building = {version: thread}
+        thread.start()
+    return thread
 
 
 def _open(path: Path) -> SearchIndex | None:

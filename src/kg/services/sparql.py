@@ -32,6 +32,8 @@ from kg.queries import BindingError, Query, UnknownQueryError, _code_only, term_
 from kg.services.context import Context
 from kg.services.guards import InputRejected, Limits, check_json_nesting, check_sparql
 from kg.services.querying import compact, expand_iri
+from kg.services.search import refresh_in_background
+from kg.services.search_changes import tracking
 from kg.services.turtle import FORMAT as TURTLE
 from kg.store import QuerySyntaxError, RdfFormatName, RdfSyntaxError, StoreError, iri_problem
 from kg.store.base import (
@@ -618,11 +620,13 @@ def _store(ctx: Context, request: ProtocolRequest, direct: str | None) -> Protoc
         raise ProtocolError(400, "name a graph with ?graph=IRI or ?default")
     if request.method == "DELETE":
         try:
-            dropped = ctx.store.drop_graph(graph)
+            with tracking(ctx, [graph] if graph else []):
+                dropped = ctx.store.drop_graph(graph)
         except (StoreError, OSError) as exc:
             raise ProtocolError(503, f"The graph could not be dropped: {exc}") from None
         if not dropped:
             raise ProtocolError(404, f"there is no graph {graph}")
+        refresh_in_background(ctx)
         return ProtocolResponse(204)
     documents: list[tuple[bytes, RdfFormatName]] = []
     for media_type, data in request.documents:
@@ -641,11 +645,13 @@ def _store(ctx: Context, request: ProtocolRequest, direct: str | None) -> Protoc
     try:
         base = graph or request.endpoint_url
         replace = request.method == "PUT"
-        created = ctx.store.write_graph(graph, documents, base_iri=base, replace=replace)
+        with tracking(ctx, [graph] if graph else []):
+            created = ctx.store.write_graph(graph, documents, base_iri=base, replace=replace)
     except RdfSyntaxError as exc:
         raise ProtocolError(400, f"RDF syntax error in {exc}") from None
     except (StoreError, OSError) as exc:
         raise ProtocolError(503, f"The graph could not be written: {exc}") from None
+    refresh_in_background(ctx)
     if location:
         return ProtocolResponse(201, headers={"Location": location})
     return ProtocolResponse(201 if created else 204)

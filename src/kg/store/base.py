@@ -213,6 +213,12 @@ class Store(ABC):
         store's snapshots only change through kg: nothing to do."""
         return []
 
+    def last_write(self) -> tuple[str, str] | None:
+        """(the version it changed, the version it published) of this thread's last write,
+        when the store knows that the one is the other with that write applied (the
+        embedded store's snapshots; not a restore); None otherwise (remote engines)."""
+        return None
+
     @abstractmethod
     def quad_count(self) -> int: ...
 

@@ -79,6 +79,7 @@ class EmbeddedStore(Store):
         self._lock = threading.Lock()
         self._reader: ox.Store | None = None
         self._reader_name: str | None = None
+        self._written = threading.local()
 
     # --- reading ---------------------------------------------------------------------------
 
@@ -335,6 +336,10 @@ class EmbeddedStore(Store):
                 store.clear_graph(name)
         return True
 
+    def last_write(self) -> tuple[str, str] | None:
+        versions: tuple[str, str] | None = getattr(self._written, "versions", None)
+        return versions
+
     def backup(self, destination: Path) -> str:
         destination = Path(destination)
         if destination.exists():
@@ -395,6 +400,9 @@ class EmbeddedStore(Store):
                 raise
             del store  # closes the database before it is published
             self._publish(new_name)
+            self._written.versions = (
+                (current, new_name) if copy_from is None and current != "empty" else None
+            )
             self._prune(new_name)
 
     def _publish(self, name: str) -> None:

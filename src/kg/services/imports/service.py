@@ -29,6 +29,7 @@ from kg.services.imports.store_index import StoreIndex
 from kg.services.imports.text import canonical_decimal, language_scripts, normalise, short_hash
 from kg.services.loading import ONTOLOGY_GRAPH
 from kg.services.search import refresh_after_write
+from kg.services.search_changes import tracking
 from kg.store import GraphSource
 from kg.validate import Violation, load_shapes, validate_graph
 
@@ -564,7 +565,9 @@ def _write(ctx: Context, graphs: dict[str, Graph], *, drop: Sequence[str] = ()) 
             graph.serialize(destination=path, format="nt", encoding="utf-8")
             sources.append(GraphSource(ctx.graph_iri(name), path, "nt", ctx.settings.base_iri))
         written = {source.graph for source in sources}
-        ctx.store.replace_graphs(sources, drop=[g for g in drop if g not in written])
+        dropped = [g for g in drop if g not in written]
+        with tracking(ctx, sorted(written | set(dropped))):
+            ctx.store.replace_graphs(sources, drop=dropped)
     refresh_after_write(ctx)
 
 

@@ -1,0 +1,138 @@
+"""What a write changed, as the search index needs to know it.
+
+A write of named graphs (``kg import``, the graph store protocol at ``/store``) is wrapped
+in ``tracking``: after it, the library query ``search-affected.rq`` runs on the snapshot
+before the write and on the one it published, and the methods whose search documents read
+a resource of those graphs (and whether a field or family is among them) are recorded in
+``KG_SEARCH_DIR/<version>.changes.json``. The index of that version is then made from the
+previous version's index by ``kg.search.update`` for those methods and concepts only,
+following the records back through versions whose index was never built. Without a record
+(a SPARQL update, a write to the default graph, a restore, a remote engine), when a field
+or family moved in the hierarchy or was removed, or when more than ``INCREMENTAL_LIMIT``
+methods changed, the index is built anew.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from kg.queries import MAX_VALUES_PER_PARAMETER
+from kg.services.context import Context
+from kg.store import StoreError
+
+log = logging.getLogger(__name__)
+
+SUFFIX = ".changes.json"
+INCREMENTAL_LIMIT = 20_000
+"""Most methods an index update takes; beyond, a full build (it reads every method anyway)."""
+MAX_CHAIN = 20
+"""Most records followed back to an index that exists."""
+KEEP_RECORDS = 50
+
+
+@dataclass(frozen=True)
+class Change:
+    before: str
+    after: str
+    methods: frozenset[str]
+    concepts: frozenset[str]
+    """The fields and families whose labels, aliases or broader ones may differ."""
+
+
+def touched(ctx: Context, graphs: Sequence[str], *, version: str) -> tuple[set[str], set[str]]:
+    """The methods whose search documents read what ``graphs`` hold in snapshot ``version``,
+    and the fields and families they describe."""
+    methods: set[str] = set()
+    concepts: set[str] = set()
+    query = ctx.queries["search-affected"]
+    for start in range(0, len(graphs), MAX_VALUES_PER_PARAMETER):
+        chunk = list(graphs[start : start + MAX_VALUES_PER_PARAMETER])
+        for row in ctx.store.select_rows(query.bind(graph=chunk), version=version):
+            if row[0]:
+                methods.add(row[0])
+            if row[1]:
+                concepts.add(row[1])
+    return methods, concepts
+
+
+def record_path(ctx: Context, version: str) -> Path:
+    return ctx.settings.search_path / f"{version}{SUFFIX}"
+
+
+@contextmanager
+def tracking(ctx: Context, graphs: Sequence[str]) -> Iterator[None]:
+    """Record what the write in the block changed of named ``graphs`` (nothing when it
+    fails, publishes nothing, or the store cannot say which version it changed)."""
+    earlier = ctx.store.last_write()
+    yield
+    written = ctx.store.last_write()
+    if written is None or written == earlier or not graphs:
+        return
+    before, after = written
+    try:
+        old_methods, old_concepts = touched(ctx, graphs, version=before)
+        new_methods, new_concepts = touched(ctx, graphs, version=after)
+    except StoreError as exc:  # the snapshot before was pruned by later writes meanwhile
+        log.info("no change record for %s (%s): its index is built anew", after, exc)
+        return
+    change = Change(
+        before, after, frozenset(old_methods | new_methods), frozenset(old_concepts | new_concepts)
+    )
+    try:
+        write_record(ctx, change)
+    except OSError as exc:  # the write stands; its index is built anew
+        log.warning("could not record the change of %s: %s", after, exc)
+
+
+def write_record(ctx: Context, change: Change) -> None:
+    directory = ctx.settings.search_path
+    directory.mkdir(parents=True, exist_ok=True)
+    target = record_path(ctx, change.after)
+    tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+    data = {"before": change.before, "after": change.after,
+            "concepts": sorted(change.concepts), "methods": sorted(change.methods)}  # fmt: skip
+    tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, target)
+
+
+def read_record(ctx: Context, version: str) -> Change | None:
+    try:
+        data = json.loads(record_path(ctx, version).read_text(encoding="utf-8"))
+        return Change(
+            str(data["before"]), str(data["after"]), frozenset(data["methods"]),
+            frozenset(data["concepts"]),
+        )  # fmt: skip
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def incremental_source(ctx: Context, version: str) -> Change | None:
+    """The change from a version whose index exists to ``version`` (the records since
+    joined), whose index is made from it; None when it must be built anew."""
+    methods: frozenset[str] = frozenset()
+    concepts: frozenset[str] = frozenset()
+    current = version
+    for _ in range(MAX_CHAIN):
+        change = read_record(ctx, current)
+        if change is None or change.after != current:
+            return None
+        methods |= change.methods
+        concepts |= change.concepts
+        if len(methods) > INCREMENTAL_LIMIT:
+            return None
+        if (ctx.settings.search_path / f"{change.before}.sqlite").exists():
+            return Change(change.before, version, methods, concepts)
+        current = change.before
+    return None
+
+
+def kept_records(directory: Path) -> set[str]:
+    """The file names of the newest records (the others are removed with old indexes)."""
+    records = sorted(directory.glob(f"*{SUFFIX}"), key=lambda p: p.stat().st_mtime)
+    return {p.name for p in records[-KEEP_RECORDS:]}

@@ -1,0 +1,171 @@
+"""Writes of named graphs (``/store``, ``kg import``) update the search index from the
+previous one for the methods they changed: the result holds what a full build of the new
+snapshot holds, and says it was updated. A write without a record of what it changed (a
+SPARQL update) is indexed anew."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+from flask.testing import FlaskClient
+
+from kg.search.build import build
+from kg.search.index import read_meta
+from kg.services.context import Context
+from kg.services.imports.service import import_files
+from kg.services.search import current_index, index_path
+from kg.web import create_app
+from tests.test_search_incremental import _content
+
+TOKEN = "incremental-token"
+BASE = "https://w3id.org/rmkg/"
+EXAMPLE_CSV = Path(__file__).parent.parent / "examples" / "lab-methods.csv"
+EXAMPLE_MAPPING = EXAMPLE_CSV.with_suffix(".toml")
+QUOKKA = """
+@prefix kg: <https://w3id.org/rmkg/ontology#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix foaf: <http://xmlns.com/foaf/0.1/> .
+<https://w3id.org/rmkg/method/quokka-sampling> a kg:Method ;
+    skos:prefLabel "{label}"@en, "การสุ่มควอกกา"@th ;
+    kg:field <https://w3id.org/rmkg/field/statistics> ;
+    kg:originator <https://w3id.org/rmkg/person/quokka-lab> .
+<https://w3id.org/rmkg/person/quokka-lab> a foaf:Person ; foaf:name "Quinn Okka" .
+"""
+
+
+def _client(ctx: Context) -> FlaskClient:
+    settings = dataclasses.replace(ctx.settings, write_token=TOKEN, rate_limit=0)
+    app = create_app(settings, context=Context(settings, ctx.store, ctx.queries))
+    app.config["TESTING"] = True
+    return app.test_client()
+
+
+def _put(client: FlaskClient, graph: str, turtle: str) -> None:
+    response = client.put(
+        f"/store?graph={graph}",
+        data=turtle.encode(),
+        headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "text/turtle"},
+    )
+    assert response.status_code in (201, 204), response.get_data(as_text=True)
+
+
+def _index_of_now(ctx: Context, tmp_path: Path) -> tuple[dict[str, str], Path]:
+    """The current snapshot's index (waiting for its build) and a full build beside it."""
+    index = current_index(ctx, wait=None, previous=False)
+    assert index is not None and index.version == ctx.store.version()
+    full = tmp_path / f"full-{index.version}.sqlite"
+    build(
+        full,
+        version=index.version,
+        base_iri=ctx.settings.base_iri,
+        documents=ctx.store.select_rows(ctx.queries["search-documents"].bind(), languages=True),
+        concepts=ctx.store.select_rows(ctx.queries["search-concepts"].bind(), languages=True),
+    )
+    return read_meta(index.path), full
+
+
+def _same_as_full(ctx: Context, tmp_path: Path) -> dict[str, object]:
+    meta, full = _index_of_now(ctx, tmp_path)
+    assert _content(index_path(ctx, meta["version"])) == _content(full)
+    return json.loads(meta["updated"]) if "updated" in meta else {}
+
+
+def _found(ctx: Context, text: str) -> set[str]:
+    index = current_index(ctx, wait=None, previous=False)
+    assert index is not None
+    found = index.candidates(text.lower().split(), cap=100)
+    return {str(doc["id"]) for doc in index.documents([rid for rid, _ in found.hits]).values()}
+
+
+def test_graph_store_writes_update_the_index_from_the_previous_one(
+    curated_copy: Context, tmp_path: Path
+) -> None:
+    ctx = curated_copy
+    client = _client(ctx)
+    current_index(ctx, wait=None)
+    graph = f"{BASE}graph/quokka"
+
+    _put(client, graph, QUOKKA.replace("{label}", "Quokka sampling"))
+    updated = _same_as_full(ctx, tmp_path)
+    assert updated["methods"] == 1
+    assert _found(ctx, "quokka") == {"quokka-sampling"}
+
+    _put(client, graph, QUOKKA.replace("{label}", "Wombat sampling"))
+    assert _same_as_full(ctx, tmp_path)["methods"] == 1
+    assert _found(ctx, "quokka") == set()
+    assert _found(ctx, "wombat") == {"quokka-sampling"}
+
+    response = client.delete(f"/store?graph={graph}", headers={"Authorization": f"Bearer {TOKEN}"})
+    assert response.status_code == 204
+    assert _same_as_full(ctx, tmp_path)["methods"] == 1
+    assert _found(ctx, "wombat") == set()
+
+
+def test_a_changed_name_reindexes_the_methods_of_that_person(
+    curated_copy: Context, tmp_path: Path
+) -> None:
+    ctx = curated_copy
+    current_index(ctx, wait=None)
+    person = f"{BASE}person/jonathan-ho"
+    _put(
+        _client(ctx),
+        f"{BASE}graph/renamed",
+        f'<{person}> <http://xmlns.com/foaf/0.1/name> "Zebulon Quixote" .',
+    )
+    updated = _same_as_full(ctx, tmp_path)
+    assert updated["methods"] >= 1
+    assert "ddpm" in _found(ctx, "zebulon quixote")
+
+
+def test_a_sparql_update_is_indexed_anew(curated_copy: Context, tmp_path: Path) -> None:
+    ctx = curated_copy
+    current_index(ctx, wait=None)
+    ctx.store.update(
+        "INSERT DATA { GRAPH <https://w3id.org/rmkg/graph/x> { "
+        "<https://w3id.org/rmkg/method/ddpm> <http://www.w3.org/2004/02/skos/core#altLabel> "
+        '"Xylophone diffusion"@en } }'
+    )
+    assert _same_as_full(ctx, tmp_path) == {}
+    assert "ddpm" in _found(ctx, "xylophone")
+
+
+def test_an_import_updates_the_index_from_the_previous_one(
+    curated_copy: Context, tmp_path: Path
+) -> None:
+    ctx = curated_copy
+    current_index(ctx, wait=None)
+    import_files(ctx, [EXAMPLE_CSV], mapping=EXAMPLE_MAPPING)
+    updated = _same_as_full(ctx, tmp_path)
+    assert updated["methods"] >= 4
+    assert "permutation-test" in _found(ctx, "permutation test")
+
+
+def test_a_field_renamed_is_updated_and_a_field_moved_is_indexed_anew(
+    curated_copy: Context, tmp_path: Path
+) -> None:
+    ctx = curated_copy
+    client = _client(ctx)
+    current_index(ctx, wait=None)
+    statistics = f"{BASE}field/statistics"
+    _put(
+        client,
+        f"{BASE}graph/field-alias",
+        f'<{statistics}> <http://www.w3.org/2004/02/skos/core#altLabel> "Stadistika"@en .',
+    )
+    assert _same_as_full(ctx, tmp_path) == {"from": _previous(ctx), "methods": 0, "concepts": 1}
+    index = current_index(ctx, wait=None, previous=False)
+    assert index is not None
+    assert [c.id for c in index.matching_concepts(["stadistika"])] == ["statistics"]
+
+    _put(
+        client,
+        f"{BASE}graph/field-moved",
+        f"<{statistics}> <http://www.w3.org/2004/02/skos/core#broader> <{BASE}field/biology> .",
+    )
+    assert _same_as_full(ctx, tmp_path) == {}
+
+
+def _previous(ctx: Context) -> str:
+    return f"{int(ctx.store.version()) - 1:08d}"
