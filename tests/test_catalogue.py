@@ -145,11 +145,14 @@ EXPECTATIONS = {
         {r["concept"] for r in rows} == {f"{BASE}field/statistics"}
         and {r["property"] for r in rows} >= {"label"}
     ),
-    # The example graph holds the statistics methods and no field or family.
+    "search-graph-subjects": lambda rows: (
+        f"{BASE}method/bootstrap" in {r["subject"] for r in rows}
+        and f"{BASE}method/ddpm" not in {r["subject"] for r in rows}
+    ),
+    # The example person: the methods they originated, no field or family.
     "search-affected": lambda rows: (
         not any(r.get("concept") for r in rows)
-        and f"{BASE}method/bootstrap" in {r.get("method") for r in rows}
-        and f"{BASE}method/ddpm" not in {r.get("method") for r in rows}
+        and f"{BASE}method/ddpm" in {r.get("method") for r in rows}
     ),
     "import-method-identifiers": lambda rows: rows == [],  # no curated method has one
     "import-identified-methods": lambda rows: rows == [],

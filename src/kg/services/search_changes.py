@@ -1,15 +1,16 @@
 """What a write changed, as the search index needs to know it.
 
 A write of named graphs (``kg import``, the graph store protocol at ``/store``) is wrapped
-in ``tracking``: after it, the library query ``search-affected.rq`` runs on the snapshot
-before the write and on the one it published, and the methods whose search documents read
-a resource of those graphs (and whether a field or family is among them) are recorded in
-``KG_SEARCH_DIR/<version>.changes.json``. The index of that version is then made from the
-previous version's index by ``kg.search.update`` for those methods and concepts only,
-following the records back through versions whose index was never built. Without a record
-(a SPARQL update, a write to the default graph, a restore, a remote engine), when a field
-or family moved in the hierarchy or was removed, or when more than ``INCREMENTAL_LIMIT``
-methods changed, the index is built anew.
+in ``tracking``: after it, the library queries ``search-graph-subjects.rq`` (the graphs'
+resources) and ``search-affected.rq`` (the methods whose search documents read them, and
+the fields and families among them) run on the snapshot before the write and on the one it
+published, and what they find is recorded in ``KG_SEARCH_DIR/<version>.changes.json``.
+The index of that version is then made from the previous version's index by
+``kg.search.update`` for those methods and concepts only, following the records back
+through versions whose index was never built. Without a record (a SPARQL update, a write
+to the default graph, a restore, a remote engine), when a field or family moved in the
+hierarchy or was removed, or when more than ``INCREMENTAL_LIMIT`` methods changed, the
+index is built anew.
 """
 
 from __future__ import annotations
@@ -47,18 +48,27 @@ class Change:
 
 def touched(ctx: Context, graphs: Sequence[str], *, version: str) -> tuple[set[str], set[str]]:
     """The methods whose search documents read what ``graphs`` hold in snapshot ``version``,
-    and the fields and families they describe."""
+    and the fields and families they describe (two steps: the graphs' resources, then
+    what reads them, each a lookup the engine starts from the given terms)."""
+    subjects: set[str] = set()
+    for chunk in _chunks(graphs):
+        query = ctx.queries["search-graph-subjects"].bind(graph=chunk)
+        subjects.update(row[0] for row in ctx.store.select_rows(query, version=version))
     methods: set[str] = set()
     concepts: set[str] = set()
-    query = ctx.queries["search-affected"]
-    for start in range(0, len(graphs), MAX_VALUES_PER_PARAMETER):
-        chunk = list(graphs[start : start + MAX_VALUES_PER_PARAMETER])
-        for row in ctx.store.select_rows(query.bind(graph=chunk), version=version):
+    for chunk in _chunks(sorted(subjects)):
+        query = ctx.queries["search-affected"].bind(subject=chunk)
+        for row in ctx.store.select_rows(query, version=version):
             if row[0]:
                 methods.add(row[0])
             if row[1]:
                 concepts.add(row[1])
     return methods, concepts
+
+
+def _chunks(values: Sequence[str]) -> Iterator[list[str]]:
+    for start in range(0, len(values), MAX_VALUES_PER_PARAMETER):
+        yield list(values[start : start + MAX_VALUES_PER_PARAMETER])
 
 
 def record_path(ctx: Context, version: str) -> Path:
