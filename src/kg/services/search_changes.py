@@ -91,6 +91,9 @@ def tracking(ctx: Context, graphs: Sequence[str]) -> Iterator[None]:
     except StoreError as exc:  # the snapshot before was pruned by later writes meanwhile
         log.info("no change record for %s (%s): its index is built anew", after, exc)
         return
+    except Exception:  # noqa: BLE001 - the write stands whatever happens here
+        log.exception("no change record for %s: its index is built anew", after)
+        return
     change = Change(
         before, after, frozenset(old_methods | new_methods), frozenset(old_concepts | new_concepts)
     )
