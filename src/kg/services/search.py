@@ -48,7 +48,7 @@ from kg.search.text import Fragment, fragments, normalise, terms_found, terms_of
 from kg.search.update import IndexUpdateError, update
 from kg.services.context import Context
 from kg.services.rich_text import plain_text
-from kg.services.search_changes import Change, incremental_source, kept_records
+from kg.services.search_changes import LOCK, Change, incremental_source, kept_records, settled
 
 log = logging.getLogger(__name__)
 
@@ -119,12 +119,14 @@ def build_index(ctx: Context, *, force: bool = False) -> BuildReport | None:
     directory.mkdir(parents=True, exist_ok=True)
     with open(directory / "build.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        version = ctx.store.version()
+        with settled(ctx):  # a write that publishes a snapshot has recorded its change
+            version = ctx.store.version()
+            path = index_path(ctx, version)
+            fresh = version != "empty" and not force and not path.exists()
+            change = incremental_source(ctx, version) if fresh else None
         if version == "empty":
             return None
-        path = index_path(ctx, version)
         report = None
-        change = None if force or path.exists() else incremental_source(ctx, version)
         if change is not None:
             report = _update(ctx, change)
         if report is None and (force or not path.exists()):
@@ -143,7 +145,13 @@ def build_index(ctx: Context, *, force: bool = False) -> BuildReport | None:
             (e for e in directory.glob("*.sqlite") if e.name != path.name),
             key=lambda e: e.stat().st_mtime,
         )
-        kept = {path.name, "build.lock", *(e.name for e in others[-1:]), *kept_records(directory)}
+        kept = {
+            path.name,
+            "build.lock",
+            LOCK,
+            *(e.name for e in others[-1:]),
+            *kept_records(directory),
+        }
         for entry in directory.iterdir():
             # Under the lock no other build runs: every temporary file is a leftover.
             if entry.name not in kept:

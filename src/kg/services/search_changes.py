@@ -15,6 +15,7 @@ index is built anew.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import os
@@ -30,6 +31,7 @@ from kg.store import StoreError
 log = logging.getLogger(__name__)
 
 SUFFIX = ".changes.json"
+LOCK = "records.lock"
 INCREMENTAL_LIMIT = 20_000
 """Most methods an index update takes; beyond, a full build (it reads every method anyway)."""
 MAX_CHAIN = 20
@@ -76,11 +78,35 @@ def record_path(ctx: Context, version: str) -> Path:
 
 
 @contextmanager
+def _records_lock(ctx: Context, mode: int) -> Iterator[None]:
+    directory = ctx.settings.search_path
+    directory.mkdir(parents=True, exist_ok=True)
+    with open(directory / LOCK, "w") as lock:
+        fcntl.flock(lock, mode)
+        yield
+
+
+@contextmanager
+def settled(ctx: Context) -> Iterator[None]:
+    """No tracked write is between publishing its snapshot and recording its change while
+    the block runs (an index build decides there whether a record lets it update)."""
+    with _records_lock(ctx, fcntl.LOCK_SH):
+        yield
+
+
+@contextmanager
 def tracking(ctx: Context, graphs: Sequence[str]) -> Iterator[None]:
     """Record what the write in the block changed of named ``graphs`` (nothing when it
-    fails, publishes nothing, or the store cannot say which version it changed)."""
-    earlier = ctx.store.last_write()
-    yield
+    fails, publishes nothing, or the store cannot say which version it changed). Index
+    builds wait (``settled``) until the record is written: the snapshot is new for a few
+    milliseconds without it."""
+    with _records_lock(ctx, fcntl.LOCK_EX):
+        earlier = ctx.store.last_write()
+        yield
+        _record(ctx, graphs, earlier)
+
+
+def _record(ctx: Context, graphs: Sequence[str], earlier: tuple[str, str] | None) -> None:
     written = ctx.store.last_write()
     if written is None or written == earlier or not graphs:
         return
