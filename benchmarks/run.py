@@ -51,7 +51,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from benchmarks import interleaved
+from benchmarks import interleaved, write_visibility
 from benchmarks.generate import SEED, method_slug, method_words, parse_size
 from kg.config import default_workers
 
@@ -78,6 +78,7 @@ TARGETS = {
     "cold_start_s": 3.0,
     "small_import_s": 30.0,
     "small_import_rss_mb": 1536,
+    "write_visible_s": 10.0,
 }
 
 
@@ -814,6 +815,18 @@ class Suite:
         if measured["exit"] != 0:
             self.note(f"small import failed (exit {measured['exit']}): {measured['stderr'][-300:]}")
 
+    def write_visibility(self) -> None:
+        """One method PUT at ``/store`` of a ``kg serve`` on a copy of the store, until search
+        finds it (``benchmarks.write_visibility``)."""
+        self.step(f"{self.args.write_rounds} one-method writes at /store until search finds them")
+        try:
+            self.results["write_visibility"] = write_visibility.measure(
+                self.store_dir, self.env, self.workdir, base=self.base,
+                rounds=self.args.write_rounds, timeout=self.args.export_timeout,
+            )  # fmt: skip
+        except (RuntimeError, OSError) as exc:
+            self.note(f"write visibility not measured: {exc}")
+
     # --------------------------------------------------------------------------------------------
     def run(self) -> dict[str, Any]:
         started = time.perf_counter()
@@ -855,6 +868,9 @@ class Suite:
             self.save_partial()
         if self.args.small_import:
             self.small_import()
+            self.save_partial()
+        if self.args.write_rounds:
+            self.write_visibility()
         self.results["meta"]["total_seconds"] = time.perf_counter() - started
         return self.results
 
@@ -1067,9 +1083,23 @@ def table(results: dict[str, Any]) -> str:
                      f"{_f(small['seconds'])} s, peak RSS {_f(small['peak_rss_mb'], '{:.0f}')} MB"
                      f"{_mark(ok)}; snapshot published after "
                      + (f"{published:.1f} s" if published is not None else "—")
-                     + ", the rest is the search index's rebuild"
+                     + ", the rest is the search index's update"
                      + ("" if small["exit"] == 0 else f", FAILED (exit {small['exit']})"),
                      "<= 30 s, peak RSS <= 1.5 GB"))  # fmt: skip
+    writes = results.get("write_visibility")
+    if writes:
+        ok = (
+            writes["never_visible"] == 0
+            and writes["search_503"] == 0
+            and (writes["visible_max_s"] or 0) <= TARGETS["write_visible_s"]
+        )
+        rows.append(("one method PUT at `/store` until search finds it "
+                     f"({len(writes['rounds'])} rounds, a copy of the store)",
+                     f"p50 {_f(writes['visible_p50_s'], '{:.2f}')} s, max "
+                     f"{_f(writes['visible_max_s'], '{:.2f}')} s{_mark(ok)}; search answers "
+                     f"meanwhile: {writes['search_503']} × 503, {writes['search_non_200']} not 200"
+                     + (f"; {writes['never_visible']} never found" if writes["never_visible"] else ""),
+                     "<= 10 s, zero 503"))  # fmt: skip
     meta = results.get("meta", {})
     head = (f"**{meta.get('methods', 0):,} methods** ({meta.get('size')}), "
             f"{results.get('catalogue', {}).get('triples', 0):,} quads in the store; {meta.get('cpu')}, "
@@ -1182,6 +1212,8 @@ def main(argv: list[str] | None = None) -> None:
         action="store_false",
         help="skip `kg import` of the worked example into a copy of the store",
     )
+    parser.add_argument("--write-rounds", type=int, default=5,
+                        help="one-method writes at /store timed until search finds them (0: skip)")  # fmt: skip
     parser.add_argument("--rounds", type=int, default=10,
                         help="interleaved rounds of kg serve and oxigraph serve (0: skip)")  # fmt: skip
     parser.add_argument("--round-seconds", type=float, default=3,
