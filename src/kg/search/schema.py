@@ -1,7 +1,9 @@
 """What the index builder and its readers agree on: tables, facet codes, name keys and the
 compressed documents.
 
-One SQLite file per store snapshot, written once and never changed. Tables:
+One SQLite file per store snapshot, never changed once it is in place: a full build writes
+it from the store, an update (``kg.search.update``) copies the previous snapshot's and changes
+the copy. Tables:
 
 ``methods``      one row per method: rowid (the order of labels, shortest first), id, the
                  codes of its facet values (space-separated), and its document (every
@@ -42,8 +44,13 @@ One SQLite file per store snapshot, written once and never changed. Tables:
                  newest first orders, or the largest paper count counted down for the most
                  used first), each with a B-tree: a page of any size of catalogue is one
                  range read
-``meta``         the store snapshot the index was built for, build time, counts, the
-                 documents' compression dictionary
+``meta``         the store snapshot the index was built for, build time, counts (methods,
+                 ``fts_words`` rows), the documents' compression dictionary, and after an
+                 update ``updated``: the snapshot it was made from, methods and concepts
+                 re-indexed
+
+Two more B-trees serve updates: ``methods(id)`` (a changed method's rows) and
+``match_names(method)`` (its names' keys).
 """
 
 from __future__ import annotations

@@ -5,7 +5,10 @@ the library queries ``search-documents.rq`` and ``search-concepts.rq`` run on ex
 snapshot, written to a temporary file and renamed into place. So:
 
 - a write (``kg load``, ``kg import``) builds the index of the snapshot it published right
-  after publishing it (``refresh_after_write``); ``kg reindex`` rebuilds it;
+  after publishing it (``refresh_after_write``), a write through ``/store`` starts that in
+  the background (``refresh_in_background``); ``kg reindex`` rebuilds it;
+- a write of named graphs that recorded what it changed (``kg.services.search_changes``)
+  gets an index made from the previous one for those methods only (``kg.search.update``);
 - a reader uses the index named after ``store.version()``; when it is missing (a write
   through ``/sparql`` or ``/store``, a process killed between publishing and indexing, an
   index deleted by hand) it is built on first use, in a background thread. Meanwhile
