@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+import kg.services.search as search_service
 from kg.services.context import Context
 from kg.services.loading import load_files
 from kg.services.search import current_index, index_dir, search
@@ -67,3 +70,17 @@ def test_the_search_page_says_its_results_are_from_before_the_change(
     after = client.get("/search?q=quokka")
     assert after.status_code == 200 and b"Quokka sampling" in after.data
     assert b"version before the change" not in after.data
+
+
+def test_a_process_that_had_no_index_open_answers_from_the_newest_on_disk(
+    curated_copy: Context, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ctx = curated_copy
+    assert current_index(ctx, wait=None) is not None
+    ctx.store.update(NEW_METHOD, base_iri=ctx.settings.base_iri)
+    monkeypatch.setattr(search_service, "_slots", {})  # as a process started after the write
+    # At once, without waiting for the build it starts: the previous snapshot's results.
+    assert ids(ctx, "quokka") == ([], True)
+    new = current_index(ctx, wait=None, previous=False)
+    assert new is not None and new.version == ctx.store.version()
+    assert ids(ctx, "quokka") == (["quokka-sampling"], False)

@@ -13,8 +13,9 @@ snapshot, written to a temporary file and renamed into place. So:
   through ``/sparql`` or ``/store``, a process killed between publishing and indexing, an
   index deleted by hand) it is built on first use, in a background thread. Meanwhile
   searches are answered from the previous snapshot's index this process had open (the
-  results say so: ``SearchResults.previous``), so a write never makes search answer 503;
-  with no previous index a request waits up to a few seconds (then 503). Lists of methods
+  results say so: ``SearchResults.previous``; a process that had none open takes the newest
+  index on disk), so a write never makes search answer 503; with no index at all (a store
+  never indexed) a request waits up to a few seconds (then 503). Lists of methods
   (``built_index``) never read another snapshot's index: the store answers them instead;
 - a process killed while building leaves a temporary file, removed by the next build; the
   previous snapshot and its index stay in place until a newer index is complete, and the
@@ -227,8 +228,8 @@ def current_index(
 ) -> SearchIndex | None:
     """The index of the store's current snapshot (None for an empty store), built first if
     missing: meanwhile (with ``previous``) the index of an earlier snapshot this process
-    has open, else ``wait`` seconds at most (None: as long as it takes), then
-    SearchUnavailable."""
+    has open, or else the newest one on disk; without one, ``wait`` seconds at most (None:
+    as long as it takes), then SearchUnavailable."""
     version = ctx.store.version()
     if version == "empty":
         return None
@@ -245,6 +246,10 @@ def current_index(
         earlier = slot.index
         if previous and earlier is not None and earlier.path.exists():
             return earlier
+        if previous and earlier is None:  # a process that had none open: the newest on disk
+            earlier = slot.index = _newest_other(ctx, path)
+            if earlier is not None:
+                return earlier
     thread.join(wait)
     with slot.lock:
         opened = _open(path)
@@ -254,6 +259,23 @@ def current_index(
         if version in slot.errors:
             raise SearchUnavailable(slot.errors[version])
     raise SearchUnavailable("the search index is being built; try again in a moment")
+
+
+def _newest_other(ctx: Context, path: Path) -> SearchIndex | None:
+    """The most recently written complete index of another snapshot, if any is usable."""
+    others = [p for p in index_dir(ctx).glob("*.sqlite") if p != path]
+    for other in sorted(others, key=_mtime, reverse=True):
+        opened = _open(other)
+        if opened is not None:
+            return opened
+    return None
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:  # removed meanwhile
+        return 0.0
 
 
 def refresh_in_background(ctx: Context) -> None:
