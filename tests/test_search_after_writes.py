@@ -16,6 +16,7 @@ from kg.search.index import read_meta
 from kg.services.context import Context
 from kg.services.imports.service import import_files
 from kg.services.search import current_index, index_path
+from kg.services.search_changes import tracking
 from kg.web import create_app
 from tests.test_search_incremental import _content
 
@@ -169,3 +170,22 @@ def test_a_field_renamed_is_updated_and_a_field_moved_is_indexed_anew(
 
 def _previous(ctx: Context) -> str:
     return f"{int(ctx.store.version()) - 1:08d}"
+
+
+def test_writes_whose_index_was_never_built_are_joined(
+    curated_copy: Context, tmp_path: Path
+) -> None:
+    """Two writes before any index build: the index of the second is made from the last
+    built one, for the methods of both (the records are followed back)."""
+    ctx = curated_copy
+    first = current_index(ctx, wait=None)
+    assert first is not None
+    for number, label in enumerate(("Quokka sampling", "Numbat sampling")):
+        graph = f"{BASE}graph/chain-{number}"
+        turtle = QUOKKA.replace("{label}", label).replace("quokka-sampling", f"m{number}")
+        with tracking(ctx, [graph]):
+            ctx.store.write_graph(graph, [(turtle.encode(), "turtle")], base_iri=BASE, replace=True)
+    assert not index_path(ctx, f"{int(ctx.store.version()) - 1:08d}").exists()
+    updated = _same_as_full(ctx, tmp_path)
+    assert updated["from"] == first.version and updated["methods"] == 2
+    assert _found(ctx, "numbat") == {"m1"} and _found(ctx, "quokka") == {"m0"}
