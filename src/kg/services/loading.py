@@ -11,6 +11,7 @@ from kg.search.build import BuildReport
 from kg.services.context import Context
 from kg.services.guards import check_json_nesting
 from kg.services.search import refresh_after_write
+from kg.services.search_changes import tracking
 from kg.store import FORMAT_SUFFIXES, GraphSource, RdfFormatName
 
 ONTOLOGY_GRAPH = "ontology"
@@ -89,7 +90,8 @@ def load_files(ctx: Context, paths: Iterable[Path], *, with_ontology: bool = Tru
         sources[name] = GraphSource(ctx.graph_iri(name), path, fmt, ctx.settings.base_iri)
     before = ctx.store.quad_count()
     started = time.perf_counter()
-    ctx.store.replace_graphs(list(sources.values()))
+    with tracking(ctx, sorted(source.graph for source in sources.values())):
+        ctx.store.replace_graphs(list(sources.values()))
     seconds = time.perf_counter() - started
     index = refresh_after_write(ctx)
     return LoadReport(

@@ -37,6 +37,13 @@ INCREMENTAL_LIMIT = 20_000
 MAX_CHAIN = 20
 """Most records followed back to an index that exists."""
 KEEP_RECORDS = 50
+MAX_SUBJECTS = 80_000
+"""Most resources a write's graphs may describe for a change record (``search-graph-subjects.rq``
+stops one beyond); more, and the index is built anew."""
+
+
+class TooManyChanges(Exception):
+    """A write changed too much for an index update: no record, a full build."""
 
 
 @dataclass(frozen=True)
@@ -56,6 +63,8 @@ def touched(ctx: Context, graphs: Sequence[str], *, version: str) -> tuple[set[s
     for chunk in _chunks(graphs):
         query = ctx.queries["search-graph-subjects"].bind(graph=chunk)
         subjects.update(row[0] for row in ctx.store.select_rows(query, version=version))
+        if len(subjects) > MAX_SUBJECTS:
+            raise TooManyChanges(f"more than {MAX_SUBJECTS} resources")
     methods: set[str] = set()
     concepts: set[str] = set()
     for chunk in _chunks(sorted(subjects)):
@@ -114,7 +123,7 @@ def _record(ctx: Context, graphs: Sequence[str], earlier: tuple[str, str] | None
     try:
         old_methods, old_concepts = touched(ctx, graphs, version=before)
         new_methods, new_concepts = touched(ctx, graphs, version=after)
-    except StoreError as exc:  # the snapshot before was pruned by later writes meanwhile
+    except (StoreError, TooManyChanges) as exc:  # a snapshot pruned meanwhile; a bulk load
         log.info("no change record for %s (%s): its index is built anew", after, exc)
         return
     except Exception:  # noqa: BLE001 - the write stands whatever happens here
