@@ -114,10 +114,10 @@ def load(paths: tuple[Path, ...], curated: bool) -> None:
     )
     if report.index is not None:
         index = report.index
-        out.print(
-            f"search index: {index.methods} methods in {index.seconds:.1f} s "
-            f"({index.size / 1e6:.1f} MB)"
-        )
+        what = f"{index.methods} methods" if index.updated is None else (
+            f"{index.methods} methods, updated for {index.updated} changed"
+        )  # fmt: skip
+        out.print(f"search index: {what} in {index.seconds:.1f} s ({index.size / 1e6:.1f} MB)")
 
 
 def _load_default(ctx: Context) -> None:

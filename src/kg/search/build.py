@@ -60,7 +60,10 @@ class BuildReport:
     size: int
     phases: dict[str, float] = field(default_factory=dict)
     """Seconds per step: reading the store's rows (``read``, with staging them), sorting
-    them, writing the tables, merging the FTS indexes (``optimize``)."""
+    them, writing the tables, merging the FTS indexes (``optimize``); after an update,
+    copying the previous index (``copy``) and changing the copy (``update``)."""
+    updated: int | None = None
+    """The methods an update re-indexed (None: a full build)."""
 
 
 @dataclass

@@ -90,8 +90,9 @@ def update(
     finally:
         tmp.unlink(missing_ok=True)
     return BuildReport(
-        target, version, count, time.perf_counter() - started, target.stat().st_size, phases
-    )
+        target, version, count, time.perf_counter() - started, target.stat().st_size, phases,
+        updated=len(changed.methods),
+    )  # fmt: skip
 
 
 def _stored_concepts(conn: sqlite3.Connection) -> dict[str, _Concept]:
