@@ -7,15 +7,19 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import threading
 from pathlib import Path
+from typing import Any
 
+import pytest
 from flask.testing import FlaskClient
 
 from kg.search.build import build
 from kg.search.index import read_meta
+from kg.services import search_changes
 from kg.services.context import Context
 from kg.services.imports.service import import_files
-from kg.services.search import current_index, index_path
+from kg.services.search import build_index, current_index, index_path
 from kg.services.search_changes import tracking
 from kg.web import create_app
 from tests.test_search_incremental import _content
@@ -189,3 +193,40 @@ def test_writes_whose_index_was_never_built_are_joined(
     updated = _same_as_full(ctx, tmp_path)
     assert updated["from"] == first.version and updated["methods"] == 2
     assert _found(ctx, "numbat") == {"m1"} and _found(ctx, "quokka") == {"m0"}
+
+
+def test_a_build_waits_for_the_record_of_a_write_it_sees(
+    curated_copy: Context, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another worker's build that starts between a write's publishing and its record waits
+    for the record (``records.lock``), then updates rather than building anew."""
+    ctx = curated_copy
+    assert current_index(ctx, wait=None) is not None
+    recording, release = threading.Event(), threading.Event()
+    real_touched = search_changes.touched
+
+    def paused(*args: Any, **kwargs: Any) -> tuple[set[str], set[str]]:
+        recording.set()
+        release.wait(60)
+        return real_touched(*args, **kwargs)
+
+    monkeypatch.setattr(search_changes, "touched", paused)
+    graph = f"{BASE}graph/paused"
+    turtle = QUOKKA.replace("{label}", "Quokka sampling").encode()
+
+    def write() -> None:
+        with tracking(ctx, [graph]):
+            ctx.store.write_graph(graph, [(turtle, "turtle")], base_iri=BASE, replace=True)
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    assert recording.wait(60)  # published, its record not written yet
+    builder = threading.Thread(target=build_index, args=(ctx,))
+    builder.start()
+    builder.join(1.0)
+    assert builder.is_alive()  # waiting for the record
+    release.set()
+    writer.join(60)
+    builder.join(60)
+    meta = read_meta(index_path(ctx, ctx.store.version()))
+    assert json.loads(meta["updated"])["methods"] == 1
