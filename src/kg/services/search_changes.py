@@ -20,7 +20,7 @@ import json
 import logging
 import os
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -109,7 +109,13 @@ def tracking(ctx: Context, graphs: Sequence[str]) -> Iterator[None]:
     fails, publishes nothing, or the store cannot say which version it changed). Index
     builds wait (``settled``) until the record is written: the snapshot is new for a few
     milliseconds without it."""
-    with _records_lock(ctx, fcntl.LOCK_EX):
+    with ExitStack() as stack:
+        try:
+            stack.enter_context(_records_lock(ctx, fcntl.LOCK_EX))
+        except OSError as exc:  # no search directory to write in: the write goes unrecorded
+            log.warning("writes are not recorded for the search index: %s", exc)
+            yield
+            return
         earlier = ctx.store.last_write()
         yield
         _record(ctx, graphs, earlier)
