@@ -137,6 +137,10 @@ EXPECTATIONS = {
         {r["method"] for r in rows} == {f"{BASE}method/ddpm"}
         and {"DDPM", "Denoising Diffusion Probabilistic Model"} <= {r["name"] for r in rows}
     ),
+    "import-people-of": lambda rows: (
+        {(r["person"], r["name"]) for r in rows} == {(f"{BASE}person/jonathan-ho", "Jonathan Ho")}
+        and all(r["graph"].startswith(f"{BASE}graph/") for r in rows)
+    ),
     "search-documents-of": lambda rows: (
         {r["method"] for r in rows} == {f"{BASE}method/ddpm"}
         and {r["kind"] for r in rows} >= {"method", "label", "alias", "originator", "field"}
@@ -149,10 +153,11 @@ EXPECTATIONS = {
         f"{BASE}method/bootstrap" in {r["subject"] for r in rows}
         and f"{BASE}method/ddpm" not in {r["subject"] for r in rows}
     ),
-    # The example person: the methods they originated, no field or family.
+    # The example person: the methods they originated, the person, no field or family.
     "search-affected": lambda rows: (
         not any(r.get("concept") for r in rows)
         and f"{BASE}method/ddpm" in {r.get("method") for r in rows}
+        and {r["person"] for r in rows if "person" in r} == {f"{BASE}person/jonathan-ho"}
     ),
     "import-method-identifiers": lambda rows: rows == [],  # no curated method has one
     "import-identified-methods": lambda rows: rows == [],

@@ -2,11 +2,11 @@
 
 The curated catalogue's search documents are changed at random (seeded): labels and aliases
 renamed, added and removed, methods dropped and added, fields, families, types, years and
-paper counts changed, and (every other seed) fields and families renamed and new families
-added under existing ones. The previous index updated for the changed methods and a full build
-of the changed documents must hold the same rows in every table (method numbers aside, and
-the order of values within a document), the same FTS postings for every trigram, and
-answer the same searches, suggestions and lists.
+paper counts changed, people renamed and added, and (every other seed) fields and families
+renamed and new families added under existing ones. The previous index updated for the
+changed resources and a full build of the changed documents must hold the same rows in
+every table (method numbers aside), the same FTS postings, and answer the same searches,
+suggestions and lists.
 """
 
 from __future__ import annotations
@@ -99,8 +99,17 @@ def _mutate(documents: list[Row], concepts: list[Row], rng: random.Random) -> se
     for _ in range(rng.randint(1, 8)):
         action = rng.choice(
             ["rename", "alias", "drop", "add", "field", "family", "type", "year", "papers",
-             "unalias", "summary"]
+             "unalias", "summary", "person", "new person"]
         )  # fmt: skip
+        if action in ("person", "new person"):
+            people = sorted(s for s, rs in grouped.items() if any(r[1] == "person" for r in rs))
+            person = (
+                rng.choice(people) if action == "person" else f"{BASE}person/new-{rng.random()}"
+            )
+            grouped[person] = [r for r in grouped[person] if r[1] != "person"]
+            grouped[person].append(_row(person, "person", f"{rng.choice(WORDS)} Person"))
+            changed.add(person)
+            continue
         method = rng.choice(methods)
         rows = grouped[method]
         word = rng.choice(WORDS)
@@ -185,6 +194,7 @@ def _content(path: Path) -> dict[str, Any]:
                 "JOIN methods ON rowid = method",
             ),
             "concepts": _table(conn, "SELECT * FROM concepts"),
+            "people": _table(conn, "SELECT * FROM person_names"),
             "vocab": _table(conn, "SELECT * FROM vocab"),
             "vocab_del": _table(conn, "SELECT * FROM vocab_del"),
             "grams": grams,

@@ -18,7 +18,7 @@ import pytest
 from benchmarks.generate import generate
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from rdflib import RDF, SKOS, Graph, Literal, Namespace, URIRef
+from rdflib import FOAF, RDF, SKOS, Graph, Literal, Namespace, URIRef
 
 from kg.config import PROJECT_ROOT, Settings
 from kg.namespaces import KG
@@ -105,7 +105,7 @@ def awkward_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Context, li
     names = AWKWARD + [
         "".join(rng.choice(letters) for _ in range(rng.randint(1, 8))) for _ in range(300)
     ]
-    graphs = {part: Graph() for part in ("labels", "aliases", "hidden")}
+    graphs = {part: Graph() for part in ("labels", "aliases", "hidden", "people")}
     for i, name in enumerate(names):
         method = METHOD[f"m{i}"]
         graphs["labels"].add((method, RDF.type, KG.Method))
@@ -125,6 +125,12 @@ def awkward_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Context, li
         hidden = METHOD[f"h{i}"]
         graphs["hidden"].add((hidden, RDF.type, KG.Method))
         graphs["hidden"].add((hidden, SKOS.hiddenLabel, Literal(name)))
+        # a person named and typed in one graph; another named in one graph, typed in another
+        person, elsewhere = URIRef(f"{BASE}person/p{i}"), URIRef(f"{BASE}person/q{i}")
+        graphs["people"].add((person, RDF.type, KG.Person))
+        graphs["people"].add((person, FOAF.name, Literal(name)))
+        graphs["people"].add((elsewhere, FOAF.name, Literal(name)))
+        graphs["labels"].add((elsewhere, RDF.type, KG.Person))
     sources = []
     for part, g in graphs.items():
         g.serialize(root / f"{part}.nt", format="nt", encoding="utf-8")
@@ -157,6 +163,28 @@ def test_a_lookup_finds_exactly_the_methods_a_comparison_of_every_name_would(
         single = StoreIndex(ctx, replaced=[], search_index=use_index)
         for key in keys[:40]:
             assert single.methods_named(key) == every_name[key], (use_index, key)
+
+
+def test_people_are_found_alike_through_the_search_index_and_the_engine(
+    awkward_store: tuple[Context, list[str]],
+) -> None:
+    """A spreadsheet's originators: the index's person_names, confirmed in the store, find
+    exactly the people the engine's name rule finds (name and type in one graph)."""
+    ctx, names = awkward_store
+    keys = sorted({normalise(n) for n in names} - {""}) + ["nobody at all"]
+    expected: dict[str, set[str]] = {}
+    for i, name in enumerate(names):
+        expected.setdefault(normalise(name), set()).add(f"{BASE}person/p{i}")
+    build_index(ctx)
+    engine = StoreIndex(ctx, replaced=[], search_index=False)
+    indexed = StoreIndex(ctx, replaced=[], search_index=True)
+    assert indexed._search is not None
+    for key in keys:
+        found = engine.people(key)
+        assert indexed.people(key) == found, key
+        assert {person for person, _ in found} == expected.get(key, set()), key
+    replaced = StoreIndex(ctx, replaced=[ctx.graph_iri("people")], search_index=True)
+    assert replaced.people(keys[0]) == []
 
 
 @pytest.mark.parametrize("use_index", [False, True])

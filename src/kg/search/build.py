@@ -212,10 +212,11 @@ def _stage(
     documents: Iterable[Sequence[str]],
     base: str,
 ) -> tuple[list[str], list[tuple[bool, str] | None], bytearray]:
-    """Append the rows to ``stage.raw`` (method number, kind number, language, value) and
-    the match keys of names to ``stage.match``; return the method ids by number, the
-    label each method sorts by (English first) — None for subjects that are not methods —
-    and whether each id is short (the IRI under the base's ``method/``)."""
+    """Append the rows to ``stage.raw`` (method number, kind number, language, value), the
+    match keys of names to ``stage.match`` and people's names to ``person_names``; return
+    the method ids by number, the label each method sorts by (English first) — None for
+    subjects that are not methods — and whether each id is short (the IRI under the base's
+    ``method/``)."""
     conn.execute("CREATE TABLE stage.raw(mid INTEGER, kind INTEGER, lang TEXT, value TEXT)")
     conn.execute("CREATE TABLE stage.match(key TEXT, mid INTEGER)")
     numbers: dict[str, int] = {}
@@ -227,8 +228,13 @@ def _stage(
     while chunk := list(islice(rows, BATCH)):
         batch = []
         matches = []
+        people = []
         for row in chunk:
             iri, kind, value, lang = row[0], row[1], row[2], row[-1]
+            if kind == "person":
+                if value:
+                    people.append((match_key(value), iri))
+                continue
             mid = numbers.get(iri)
             if mid is None:
                 mid = numbers[iri] = len(ids)
@@ -252,6 +258,7 @@ def _stage(
             batch.append((mid, number, lang, value))
         conn.executemany("INSERT INTO stage.raw VALUES (?, ?, ?, ?)", batch)
         conn.executemany("INSERT INTO stage.match VALUES (?, ?)", matches)
+        conn.executemany("INSERT OR IGNORE INTO person_names VALUES (?, ?)", people)
     del numbers
     for mid, method in enumerate(is_method):
         if not method:
@@ -536,6 +543,7 @@ class _Writer:
         conn.execute("CREATE INDEX vocab_del_del ON vocab_del(del)")
         conn.execute("CREATE INDEX methods_id ON methods(id)")
         conn.execute("CREATE INDEX match_names_method ON match_names(method)")
+        conn.execute("CREATE INDEX person_names_person ON person_names(person)")
         for column in LIST_ORDERS.values():
             conn.execute(f"CREATE INDEX listing_{column} ON listing({column})")
         conn.executemany(

@@ -417,6 +417,19 @@ class SearchIndex:
                 found.setdefault(key, set()).add(method_id)
         return found
 
+    def people_named(self, keys: Sequence[str]) -> dict[str, set[str]]:
+        """Match key -> the IRIs of the people (``kg:Person``) with a name of that key."""
+        found: dict[str, set[str]] = {}
+        conn = self._conn()
+        for start in range(0, len(keys), 500):
+            batch = list(keys[start : start + 500])
+            marks = ", ".join("?" * len(batch))
+            for key, person in conn.execute(
+                f"SELECT key, person FROM person_names WHERE key IN ({marks})", batch
+            ):
+                found.setdefault(key, set()).add(person)
+        return found
+
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)
         if conn is not None:

@@ -38,6 +38,9 @@ the copy. Tables:
                  compare names in (``kg.services.imports.text.normalise``) with the method's
                  rowid: an import finds the stored methods its records may name without
                  reading every name of the catalogue (and confirms them in the store)
+``person_names`` every ``foaf:name`` of every ``kg:Person`` in the importers' form, with the
+                 person's IRI: an import finds the people its records name without the
+                 engine comparing every name (and confirms them in the store)
 ``listing``      every method with an English label, with the keys the method lists sort
                  and page by (``page-methods.rq``'s ``?key``: the lower-cased English label
                  and the IRI, after the zero-padded shifted start year for the oldest and
@@ -49,8 +52,8 @@ the copy. Tables:
                  update ``updated``: the snapshot it was made from, methods and concepts
                  re-indexed
 
-Two more B-trees serve updates: ``methods(id)`` (a changed method's rows) and
-``match_names(method)`` (its names' keys).
+Three more B-trees serve updates: ``methods(id)`` (a changed method's rows),
+``match_names(method)`` (its names' keys) and ``person_names(person)``.
 """
 
 from __future__ import annotations
@@ -61,7 +64,7 @@ import unicodedata
 import zlib
 from typing import Any
 
-SCHEMA_VERSION = "9"
+SCHEMA_VERSION = "10"
 FACETS = ("field", "family", "type", "decade")
 TEXT_KINDS = ("summary", "attribution", "type", "originator", "source")
 TIERS = ("exact", "prefix", "label", "alias-exact", "alias-prefix", "alias", "text", "concept")
@@ -90,6 +93,8 @@ CREATE TABLE names(key INTEGER NOT NULL, method INTEGER NOT NULL,
     PRIMARY KEY (key, method)) WITHOUT ROWID;
 CREATE TABLE match_names(key TEXT NOT NULL, method INTEGER NOT NULL,
     PRIMARY KEY (key, method)) WITHOUT ROWID;
+CREATE TABLE person_names(key TEXT NOT NULL, person TEXT NOT NULL,
+    PRIMARY KEY (key, person)) WITHOUT ROWID;
 CREATE TABLE facet_values(code TEXT PRIMARY KEY, facet TEXT NOT NULL, value TEXT NOT NULL);
 CREATE TABLE concepts(iri TEXT PRIMARY KEY, kind TEXT NOT NULL, id TEXT NOT NULL,
     labels TEXT NOT NULL, broader TEXT NOT NULL, direct INTEGER NOT NULL,

@@ -71,11 +71,12 @@ def update(
     concepts: Iterable[str] = (),
     concept_rows: Iterable[Sequence[str]] = (),
 ) -> BuildReport:
-    """Write to ``target`` the index ``source`` with the rows of ``methods`` (IRIs) replaced
-    by those of ``documents`` (rows of ``search-documents-of.rq`` for exactly those
-    methods; a method without a "method" row leaves the index), and the fields and families
-    ``concepts`` by ``concept_rows`` (``search-concepts-of.rq``), atomically. A concept
-    that moved in the hierarchy or is gone raises IndexUpdateError (build anew)."""
+    """Write to ``target`` the index ``source`` with the rows of ``methods`` (IRIs of
+    methods and people) replaced by those of ``documents`` (rows of
+    ``search-documents-of.rq`` for exactly those; a method without a "method" row leaves the
+    index), and the fields and families ``concepts`` by ``concept_rows``
+    (``search-concepts-of.rq``), atomically. A concept that moved in the hierarchy or is
+    gone raises IndexUpdateError (build anew)."""
     started = time.perf_counter()
     tmp = target.with_name(f"{target.name}.tmp-{os.getpid()}-{threading.get_ident()}")
     tmp.unlink(missing_ok=True)
@@ -222,16 +223,23 @@ def _apply(path: Path, version: str, base: str, changed: _Changed) -> int:
                 doc = unpack(blob, dictionary)
                 _remove(conn, rid, codes, doc, removed, facet_of, concept_iri)
 
+        conn.executemany(
+            "DELETE FROM person_names WHERE person = ?", [(iri,) for iri in sorted(methods)]
+        )
         rows_of: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
         is_method: set[str] = set()
+        people: set[tuple[str, str]] = set()
         for row in documents:
             iri, kind, value, lang = row[0], row[1], row[2], row[-1]
             if iri not in methods:
                 continue
             if kind == "method":
                 is_method.add(iri)
+            elif kind == "person" and value:
+                people.add((match_key(value), iri))
             elif value and (kind in _KIND_NUMBER or kind in MATCHED_KINDS):
                 rows_of[iri].append((kind, lang, value))
+        conn.executemany("INSERT OR IGNORE INTO person_names VALUES (?, ?)", sorted(people))
         following = (conn.execute("SELECT max(rowid) FROM methods").fetchone()[0] or 0) + 1
         added: list[int] = []
         for iri in sorted(is_method):

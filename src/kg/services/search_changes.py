@@ -51,13 +51,15 @@ class Change:
     before: str
     after: str
     methods: frozenset[str]
+    """The methods and people to re-index."""
     concepts: frozenset[str]
     """The fields and families whose labels, aliases or broader ones may differ."""
 
 
 def touched(ctx: Context, graphs: Sequence[str], *, version: str) -> tuple[set[str], set[str]]:
-    """The methods whose search documents read what ``graphs`` hold in snapshot ``version``,
-    and the fields and families they describe (two steps: the graphs' resources, then
+    """The methods whose search documents read what ``graphs`` hold in snapshot ``version``
+    and the people they describe (to re-index), and the fields and families they describe
+    (two steps: the graphs' resources, then
     what reads them, each a lookup the engine starts from the given terms)."""
     subjects: set[str] = set()
     for chunk in _chunks(graphs):
@@ -69,11 +71,10 @@ def touched(ctx: Context, graphs: Sequence[str], *, version: str) -> tuple[set[s
     concepts: set[str] = set()
     for chunk in _chunks(sorted(subjects)):
         query = ctx.queries["search-affected"].bind(subject=chunk)
-        for row in ctx.store.select_rows(query, version=version):
-            if row[0]:
-                methods.add(row[0])
-            if row[1]:
-                concepts.add(row[1])
+        for method, concept, person in ctx.store.select_rows(query, version=version):
+            methods.update(filter(None, (method, person)))  # both are re-indexed by IRI
+            if concept:
+                concepts.add(concept)
     return methods, concepts
 
 

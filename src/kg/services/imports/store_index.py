@@ -282,9 +282,22 @@ class StoreIndex:
             return (row["person"], row["graph"]) if self._kept(row["graph"]) else None
 
         graphs: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-        for key, found in self._by_name("import-people", missing, "name", take):
-            person, graph = found
-            graphs[key][person].add(graph)
+        if self._search is not None and self._search.version == self.ctx.store.version():
+            # The index proposes (its names are read over the union of the graphs), the
+            # store confirms each name with its graph, as import-people.rq would find it.
+            wanted = set(missing)
+            proposed = sorted({p for people in self._search.people_named(missing).values()
+                               for p in people})  # fmt: skip
+            for batch in _batches(proposed):
+                for row in self._rows("import-people-of", person=list(batch)):
+                    key = normalise(row["name"])
+                    found = take(row) if key in wanted else None
+                    if found is not None:
+                        graphs[key][found[0]].add(found[1])
+        else:
+            for key, found in self._by_name("import-people", missing, "name", take):
+                person, graph = found
+                graphs[key][person].add(graph)
         for key, people in graphs.items():
             self._people[key] = [
                 (person, all(g.startswith(self.import_prefix) for g in stated))
