@@ -32,12 +32,12 @@ log = logging.getLogger(__name__)
 
 SUFFIX = ".changes.json"
 LOCK = "records.lock"
-INCREMENTAL_LIMIT = 20_000
+INCREMENTAL_LIMIT = 5_000
 """Most methods an index update takes; beyond, a full build (it reads every method anyway)."""
 MAX_CHAIN = 20
 """Most records followed back to an index that exists."""
 KEEP_RECORDS = 50
-MAX_SUBJECTS = 80_000
+MAX_SUBJECTS = 5_000
 """Most resources a write's graphs may describe for a change record (``search-graph-subjects.rq``
 stops one beyond); more, and the index is built anew."""
 
