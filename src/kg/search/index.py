@@ -404,30 +404,24 @@ class SearchIndex:
 
     def methods_named(self, keys: Sequence[str]) -> dict[str, set[str]]:
         """Match key (``match_names``) -> the ids of the methods with a name of that key."""
-        found: dict[str, set[str]] = {}
-        conn = self._conn()
-        for start in range(0, len(keys), 500):
-            batch = list(keys[start : start + 500])
-            marks = ", ".join("?" * len(batch))
-            for key, method_id in conn.execute(
-                "SELECT n.key, m.id FROM match_names n JOIN methods m ON m.rowid = n.method "
-                f"WHERE n.key IN ({marks})",
-                batch,
-            ):
-                found.setdefault(key, set()).add(method_id)
-        return found
+        return self._by_key(
+            "SELECT n.key, m.id FROM match_names n JOIN methods m ON m.rowid = n.method "
+            "WHERE n.key IN ({marks})",
+            keys,
+        )
 
     def people_named(self, keys: Sequence[str]) -> dict[str, set[str]]:
         """Match key -> the IRIs of the people (``kg:Person``) with a name of that key."""
+        return self._by_key("SELECT key, person FROM person_names WHERE key IN ({marks})", keys)
+
+    def _by_key(self, sql: str, keys: Sequence[str]) -> dict[str, set[str]]:
+        """(key, value) rows of ``sql`` for the keys, 500 a statement, gathered by key."""
         found: dict[str, set[str]] = {}
         conn = self._conn()
         for start in range(0, len(keys), 500):
             batch = list(keys[start : start + 500])
-            marks = ", ".join("?" * len(batch))
-            for key, person in conn.execute(
-                f"SELECT key, person FROM person_names WHERE key IN ({marks})", batch
-            ):
-                found.setdefault(key, set()).add(person)
+            for key, value in conn.execute(sql.format(marks=", ".join("?" * len(batch))), batch):
+                found.setdefault(key, set()).add(value)
         return found
 
     def close(self) -> None:

@@ -24,7 +24,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from kg.search.schema import ALIAS, HEADS, LABEL, TIERS, head_key, name_key
-from kg.search.text import MIN_INDEXED, WORD_BREAKS, is_cjk
+from kg.search.text import MIN_INDEXED, WORD_BREAKS, is_cjk, trigrams
 
 MAX_CHAR = "\U0010ffff"
 RAREST = 3
@@ -99,7 +99,7 @@ class Matcher:
         self.short = [t for t in terms if len(t) < MIN_INDEXED]
         self.joined = " ".join(terms)
         self.codes = list(codes)
-        wanted = {g for t in [*self.long, self.joined] for g in _trigrams(t)} | set(self.codes)
+        wanted = {g for t in [*self.long, self.joined] for g in trigrams(t)} | set(self.codes)
         if len(self.joined) >= 2:
             wanted.add("\n" + self.joined[:2])
         for term in self.short:
@@ -143,7 +143,7 @@ class Matcher:
         column = 1 if _TABLES[scope] == "fts_text" else 0
         per_word: list[list[tuple[int, str]]] = []
         for word in words:
-            counted = sorted((self.freq.get(g, (0, 0))[column], g) for g in _trigrams(word))
+            counted = sorted((self.freq.get(g, (0, 0))[column], g) for g in trigrams(word))
             if counted and counted[0][0] == 0:
                 return None  # this word is in no text of the scope
             if counted:
@@ -240,7 +240,7 @@ class Matcher:
         # independent.
         estimate = float(self.methods)
         for term in self.long:
-            found = min(self.freq.get(g, (0, 0))[column] for g in _trigrams(term))
+            found = min(self.freq.get(g, (0, 0))[column] for g in trigrams(term))
             estimate *= found / self.methods
         for code in self.codes:
             estimate *= self.freq.get(code, (0, 0))[column] / self.methods
@@ -374,10 +374,6 @@ class Matcher:
             "SELECT rowid FROM fts_names WHERE fts_names MATCH ? LIMIT ?", (expression, cap + 1)
         )
         return [rid for (rid,) in rows]
-
-
-def _trigrams(text: str) -> set[str]:
-    return {text[i : i + 3] for i in range(len(text) - 2)}
 
 
 def rank(hits: dict[int, str]) -> list[tuple[int, str]]:

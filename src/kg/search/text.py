@@ -184,3 +184,8 @@ def fragments(text: str, terms: list[str], *, width: int = 160) -> list[Fragment
     if end < len(text):
         pieces.append(Fragment("…", False))
     return pieces
+
+
+def trigrams(text: str) -> set[str]:
+    """The terms SQLite's trigram tokenizer (case sensitive) makes of ``text``."""
+    return {text[i : i + 3] for i in range(len(text) - 2)}

@@ -40,16 +40,11 @@ from kg.search.build import (
     short_id,
 )
 from kg.search.schema import ALIAS, LABEL, SCHEMA_VERSION, match_key, name_keys, unpack
-from kg.search.text import edits1, latin_words
+from kg.search.text import edits1, latin_words, trigrams
 
 
 class IndexUpdateError(RuntimeError):
     """The previous index cannot be updated (another schema, no documents yet): build anew."""
-
-
-def trigrams(text: str) -> set[str]:
-    """The terms SQLite's trigram tokenizer (case sensitive) makes of ``text``."""
-    return {text[i : i + 3] for i in range(len(text) - 2)}
 
 
 def _grams_of(indexed: Sequence[str], codes: str) -> list[tuple[str, int]]:
