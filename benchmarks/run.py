@@ -828,6 +828,10 @@ class Suite:
             self.note(f"write visibility not measured: {exc}")
 
     # --------------------------------------------------------------------------------------------
+    def wants(self, step: str) -> bool:
+        """Whether ``--steps`` asks for this step (every step when it is not given)."""
+        return not self.args.steps or step in self.args.steps
+
     def run(self) -> dict[str, Any]:
         started = time.perf_counter()
         self.results["meta"] = machine_info()
@@ -845,34 +849,43 @@ class Suite:
         else:
             self.load(path)
             self.save_partial()
-        self.cold_start()
-        self.save_partial()
-        self.service()
-        self.save_partial()
+        if self.wants("cold"):
+            self.cold_start()
+            self.save_partial()
+        if self.wants("pages"):
+            self.service()
+            self.save_partial()
         if (
-            self.args.workers_pass
+            self.wants("pages")
+            and self.args.workers_pass
             and str(self.args.workers_pass) != self.results["meta"]["kg_workers"]
         ):
             workers = self.args.workers_pass
             self.note(f"web_workers: the same pages with KG_WORKERS={workers} (pyoxigraph holds "
                       "the GIL while it evaluates, so one worker uses one core)")  # fmt: skip
             self.service("web_workers", {**self.env, "KG_WORKERS": str(workers)}, full=False)
-        self.save_partial()
-        self.oxigraph()
-        self.save_partial()
-        self.interleaved()
+            self.save_partial()
+        if self.wants("oxigraph"):
+            self.oxigraph()
+            self.save_partial()
+        if self.wants("interleaved"):
+            self.interleaved()
         recompute(self.results)
         self.save_partial()
-        if self.args.export_formats:
+        if self.args.export_formats and self.wants("exports"):
             self.exports()
             self.save_partial()
-        if self.args.small_import:
+        if self.args.small_import and self.wants("import"):
             self.small_import()
             self.save_partial()
-        if self.args.write_rounds:
+        if self.args.write_rounds and self.wants("writes"):
             self.write_visibility()
         self.results["meta"]["total_seconds"] = time.perf_counter() - started
         return self.results
+
+
+STEPS = ("cold", "pages", "oxigraph", "interleaved", "exports", "import", "writes")
+"""The steps of a run after the load, in order (``--steps``)."""
 
 
 def store_quads(store_dir: Path) -> int:
@@ -1221,7 +1234,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--round-comparisons", type=int, default=4000,
                         help="fresh comparisons per interleaved round (more than a round requests)")  # fmt: skip
     parser.add_argument("--results", default=str(ROOT / "benchmarks" / "results"))
+    parser.add_argument(
+        "--steps",
+        default="",
+        help=f"only these steps after the load, comma-separated ({', '.join(STEPS)}; "
+        "default: all), e.g. `--skip-load --steps interleaved`",
+    )
     args = parser.parse_args(argv)
+    args.steps = [step for step in args.steps.split(",") if step]
+    unknown = sorted(set(args.steps) - set(STEPS))
+    if unknown:
+        parser.error(f"unknown step(s): {', '.join(unknown)} (known: {', '.join(STEPS)})")
     args.export_formats = [f for f in args.exports.split(",") if f]
     if not Path(KG).exists():
         sys.exit(f"{KG} not found: run `make install` first")

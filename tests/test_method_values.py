@@ -125,3 +125,47 @@ def test_statements_in_the_stores_own_default_graph_are_shown(tmp_path: Path) ->
         assert provenance_of(ctx, shown.statement_graphs).graphs == {}
     finally:
         ctx.store.close()
+
+
+def test_rows_kept_between_pages_are_those_of_a_fresh_read(catalogue_ctx: Context) -> None:
+    """Rows of methods read before (alone, or with others) are kept per store version: a
+    page of those methods, in any order and with an unknown one, reads what a fresh read
+    does."""
+    ctx = catalogue_ctx
+    methods = _methods(ctx)[:12]
+    shown = [d.property for d in display_rows(ctx, "ja")]
+    ctx.caches.pop("method-values.rows", None)
+    fresh = read_method_values(ctx, methods, shown, lang="ja")
+    for iri in methods[::3]:
+        read_method_values(ctx, [iri], shown, lang="ja")
+    unknown = ctx.method_iri("no-such-method")
+    again = read_method_values(ctx, [unknown, *methods[::-1]], shown, lang="ja")
+    assert again.headers == fresh.headers
+    assert again.rows == fresh.rows
+    assert again.graphs == fresh.graphs
+
+
+def test_a_write_is_read_on_the_next_page(tmp_path: Path) -> None:
+    """The kept rows belong to one store version: the page after a write reads it."""
+    from kg.config import Settings
+
+    ctx = Context.from_settings(Settings.from_env({}, store=str(tmp_path / "store")))
+    iri = ctx.method_iri("kept-method")
+    label = URIRef("http://www.w3.org/2004/02/skos/core#prefLabel")
+    ctx.store.update(
+        "INSERT DATA { <"
+        + iri
+        + "> a <https://w3id.org/rmkg/ontology#Method> ; "
+        + label.n3()
+        + ' "Before"@en . }'
+    )
+    try:
+        assert read_method_values(ctx, [iri], [], lang="en").headers[iri].label == "Before"
+        assert read_method_values(ctx, [iri], [], lang="en").headers[iri].label == "Before"
+        ctx.store.update(
+            "DELETE WHERE { <" + iri + "> " + label.n3() + " ?old } ; "
+            "INSERT DATA { <" + iri + "> " + label.n3() + ' "After"@en . }'
+        )
+        assert read_method_values(ctx, [iri], [], lang="en").headers[iri].label == "After"
+    finally:
+        ctx.store.close()

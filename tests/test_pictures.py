@@ -23,6 +23,27 @@ def test_the_graph_of_compared_methods_links_them_both_ways(catalogue_ctx: Conte
     assert {n.iri for n in graph.nodes if n.focus} == {ddpm, ddim}
 
 
+def test_links_kept_between_pages_draw_the_graph_a_fresh_read_draws(
+    catalogue_ctx: Context,
+) -> None:
+    """Each method's links are kept per store version and language: a graph drawn from
+    links read before (alone, or with other methods) is the one a fresh read draws."""
+    ctx = catalogue_ctx
+    iris = [ctx.method_iri(i) for i in ("ddpm", "ddim", "lora", "dreambooth")]
+    for lang in ("en", "ja"):
+        ctx.caches.pop("pictures.method-links", None)
+        fresh = method_graph(ctx, iris, lang=lang)
+        assert fresh.edges
+        ctx.caches.pop("pictures.method-links", None)
+        method_graph(ctx, iris[:1], lang=lang)
+        method_graph(ctx, iris[2:], lang=lang)
+        assert method_graph(ctx, iris, lang=lang) == fresh
+        assert method_graph(ctx, iris, lang=lang) == fresh
+    english = method_graph(ctx, iris, lang="en")
+    japanese = method_graph(ctx, iris, lang="ja")
+    assert {n.label for n in english.nodes} != {n.label for n in japanese.nodes}
+
+
 def test_timeline_and_completeness_follow_the_table(catalogue_ctx: Context) -> None:
     comparison = compare(catalogue_ctx, ["ddpm", "ddim", "lora"], lang="en")
     drawn = timeline(comparison)

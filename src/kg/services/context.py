@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,6 +14,32 @@ from kg.queries import QueryLibrary
 from kg.store import Store, open_store
 
 _caches_lock = threading.Lock()
+
+
+class LRU:
+    """At most ``size`` values by key, the least recently used dropped first; thread-safe."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.entries: OrderedDict[Any, Any] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, keys: Iterable[Any]) -> dict[Any, Any]:
+        """The values of the keys held (a value may be empty, never None)."""
+        with self.lock:
+            found = {}
+            for key in keys:
+                entry = self.entries.get(key)
+                if entry is not None:
+                    self.entries.move_to_end(key)
+                    found[key] = entry
+            return found
+
+    def put(self, entries: Mapping[Any, Any]) -> None:
+        with self.lock:
+            self.entries.update(entries)
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
 
 
 @dataclass
@@ -37,6 +65,15 @@ class Context:
             if held is None or held[0] != version:
                 held = self.caches[name] = (version, {})
             return held[1]
+
+    def version_lru(self, name: str, size: int) -> LRU:
+        """The LRU ``name`` of the store's current version (a new one after each write)."""
+        held = self.version_cache(name)
+        with _caches_lock:
+            lru = held.get("lru")
+            if not isinstance(lru, LRU):
+                lru = held["lru"] = LRU(size)
+            return lru
 
     def graph_iri(self, name: str) -> str:
         """The named graph of a data source (``graph/<name>`` under the base IRI)."""

@@ -19,8 +19,7 @@ checks both ways give the same rows for every curated method in every language.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -37,6 +36,10 @@ ValueRow = dict[str, Node]
 
 DETAILS_CACHE_SIZE = 50_000
 """Resources whose details are kept in memory per context (an LRU)."""
+METHOD_ROWS_CACHE_SIZE = 4_096
+"""Methods whose ``method-values.rq`` rows are kept in memory per context (an LRU): a
+method compared again, or shown on its page after a comparison, is not read again until
+the store's version changes (about 10 KB a method)."""
 _BATCH = 100  # the query library binds at most 100 values per parameter
 
 
@@ -70,8 +73,7 @@ def read_method_values(
     statements: dict[str, dict[str, dict[Node, None]]] = defaultdict(lambda: defaultdict(dict))
     structures: dict[str, list[tuple[str, Node]]] = defaultdict(list)
     graphs: dict[tuple[str, str], dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-    result = ctx.store.select(ctx.queries["method-values"].bind(method=list(iris)))
-    for row in result.rows:
+    for row in _method_rows(ctx, iris):
         method, prop, value = str(row["method"]), str(row["property"]), row["value"]
         if "detail" in row:
             subject = row.get("node", value)
@@ -120,15 +122,13 @@ def _is_english(tag: str) -> bool:
 def _in_language(values: list[Node], lang: str) -> list[Node]:
     """Non-literals, untagged literals, literals in ``lang``, and English ones when no
     value is in ``lang`` (the FILTER of method-rows.rq)."""
-    translated = any(_lang_of(v) == lang for v in values if isinstance(v, Literal))
-    kept = []
-    for value in values:
-        tag = _lang_of(value)
-        if not isinstance(value, Literal) or not tag or tag == lang:
-            kept.append(value)
-        elif _is_english(tag) and not translated:
-            kept.append(value)
-    return kept
+    tagged = [(v, (v.language or "").lower() if isinstance(v, Literal) else "") for v in values]
+    translated = any(tag == lang for _, tag in tagged)
+    return [
+        value
+        for value, tag in tagged
+        if not tag or tag == lang or (not translated and _is_english(tag))
+    ]
 
 
 def _pick_label(labels: Sequence[Node], lang: str) -> Node | None:
@@ -217,52 +217,36 @@ def _by_predicate(statements: Iterable[tuple[str, Node]]) -> dict[str, list[Node
     return grouped
 
 
-# --- details of resources, cached per store version -------------------------------------------
+# --- rows of methods and details of resources, cached per store version ----------------------
 
 
-class _DetailsCache:
-    """An LRU of resource details (one per store version: ``Context.version_cache``)."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.entries: OrderedDict[str, dict[str, tuple[Node, ...]]] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, iris: Sequence[str]) -> dict[str, dict[str, tuple[Node, ...]]]:
-        with self.lock:
-            found = {}
-            for iri in iris:
-                entry = self.entries.get(iri)
-                if entry is not None:
-                    self.entries.move_to_end(iri)
-                    found[iri] = entry
-            return found
-
-    def put(self, entries: Mapping[str, dict[str, tuple[Node, ...]]]) -> None:
-        with self.lock:
-            self.entries.update(entries)
-            while len(self.entries) > self.size:
-                self.entries.popitem(last=False)
+_DETAILS_CACHE = "method-values.details"
+_ROWS_CACHE = "method-values.rows"
 
 
-_CACHE_KEY = "method-values.details"
-_cache_lock = threading.Lock()
-
-
-def _cache(ctx: Context) -> _DetailsCache:
-    held = ctx.version_cache(_CACHE_KEY)
-    with _cache_lock:
-        cache = held.get("lru")
-        if not isinstance(cache, _DetailsCache):
-            cache = held["lru"] = _DetailsCache(DETAILS_CACHE_SIZE)
-        return cache
+def _method_rows(ctx: Context, iris: Sequence[str]) -> list[ValueRow]:
+    """The rows of ``method-values.rq`` for the methods ``iris``: read from the store only
+    for methods not in the cache of this store version. A row belongs to the method bound
+    to ``?method``, so the rows of several methods are those of each one."""
+    cache = ctx.version_lru(_ROWS_CACHE, METHOD_ROWS_CACHE_SIZE)
+    found: dict[str, tuple[ValueRow, ...]] = cache.get(iris)
+    missing = [iri for iri in dict.fromkeys(iris) if iri not in found]
+    fetched: dict[str, list[ValueRow]] = {iri: [] for iri in missing}
+    for start in range(0, len(missing), _BATCH):
+        batch = missing[start : start + _BATCH]
+        for row in ctx.store.select(ctx.queries["method-values"].bind(method=batch)).rows:
+            fetched[str(row["method"])].append(row)
+    new = {iri: tuple(rows) for iri, rows in fetched.items()}
+    cache.put(new)
+    rows = {**found, **new}
+    return [row for iri in dict.fromkeys(iris) for row in rows[iri]]
 
 
 def _details(ctx: Context, iris: Sequence[str]) -> dict[str, dict[str, tuple[Node, ...]]]:
     """role -> values (``label``, ``name``, ``citation``, ``doi``, ``url``) per resource."""
     if not iris:
         return {}
-    cache = _cache(ctx)
+    cache = ctx.version_lru(_DETAILS_CACHE, DETAILS_CACHE_SIZE)
     found = cache.get(iris)
     missing = [iri for iri in iris if iri not in found]
     fetched: dict[str, dict[str, list[Node]]] = {iri: defaultdict(list) for iri in missing}

@@ -17,6 +17,11 @@ from kg.services.compare import Comparison
 from kg.services.context import Context
 
 MAX_BARS = 60
+MAX_LINKS = 500
+"""Links of a graph at most (method-links.rq's LIMIT), so that a hub stays drawable."""
+LINKS_CACHE_SIZE = 4_096
+"""(method, language) pairs whose links are kept per store version (an LRU)."""
+_LINKS_CACHE = "pictures.method-links"
 
 
 # --- the links between methods (method-links.rq) -------------------------------------------
@@ -50,10 +55,9 @@ class MethodGraph:
 
 def method_graph(ctx: Context, iris: Sequence[str], *, lang: str) -> MethodGraph:
     """The related and broader links of the methods ``iris`` (the focus) to any method."""
-    query = ctx.queries["method-links"].bind(method=list(iris), lang=lang)
     labels: dict[str, str] = {}
     edges: dict[tuple[str, str, str], Edge] = {}
-    for row in ctx.store.select(query).rows:
+    for row in _link_rows(ctx, iris, lang)[:MAX_LINKS]:
         source, target, kind = str(row["from"]), str(row["to"]), str(row["link"])
         if source == target:
             continue
@@ -76,6 +80,35 @@ def method_graph(ctx: Context, iris: Sequence[str], *, lang: str) -> MethodGraph
         return edge.kind, source.casefold(), target.casefold(), edge.source, edge.target
 
     return MethodGraph(nodes, tuple(sorted(edges.values(), key=order)))
+
+
+def _link_rows(ctx: Context, iris: Sequence[str], lang: str) -> list[dict[str, Any]]:
+    """The rows of ``method-links.rq`` for ``iris``: from the store only for methods whose
+    links are not kept for this store version. A row belongs to each focus method at one of
+    its ends; a method's rows are kept only when the query stayed under its limit (so they
+    are all of them)."""
+    cache = ctx.version_lru(_LINKS_CACHE, LINKS_CACHE_SIZE)
+    unique = list(dict.fromkeys(iris))
+    found = cache.get((iri, lang) for iri in unique)
+    missing = [iri for iri in unique if (iri, lang) not in found]
+    fetched: dict[str, list[dict[str, Any]]] = {iri: [] for iri in missing}
+    if missing:
+        query = ctx.queries["method-links"].bind(method=missing, lang=lang)
+        rows = ctx.store.select(query).rows
+        for row in rows:
+            for end in dict.fromkeys((str(row["from"]), str(row["to"]))):
+                if end in fetched:
+                    fetched[end].append(row)
+        if len(rows) < MAX_LINKS:
+            cache.put({(iri, lang): tuple(kept) for iri, kept in fetched.items()})
+    rows_of = {iri: found[(iri, lang)] if (iri, lang) in found else fetched[iri] for iri in unique}
+    # A link between two focus methods is one row of the query: once here too.
+    links = {
+        (str(row["from"]), str(row["link"]), str(row["to"])): row
+        for iri in unique
+        for row in rows_of[iri]
+    }
+    return list(links.values())
 
 
 # --- a timeline of origin years -------------------------------------------------------------

@@ -10,12 +10,16 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations
 from flask import Flask, g, request, url_for
 from flask_babel import Babel, get_translations
+from jinja2.runtime import Context as TemplateContext
+from jinja2.utils import pass_context
+from markupsafe import Markup
 
 LANGUAGES: dict[str, str] = {"en": "English", "th": "ไทย", "ja": "日本語"}
 DEFAULT_LANGUAGE = "en"
@@ -71,6 +75,9 @@ def init_app(app: Flask) -> None:
         pgettext=lambda c, s: _request_translations().upgettext(c, s),
         npgettext=lambda c, s, p, n: _request_translations().unpgettext(c, s, p, n),
     )
+    # ``_()`` and ``gettext()`` of the templates: what Jinja's newstyle gettext returns, with
+    # the strings that take no variables kept per catalogue once translated.
+    app.jinja_env.globals["_"] = app.jinja_env.globals["gettext"] = _template_gettext
 
     @app.context_processor
     def language_context() -> dict[str, object]:
@@ -93,6 +100,34 @@ def _request_translations() -> NullTranslations:
         found = get_translations()
         g.kg_translations = found
     return found  # type: ignore[no-any-return]
+
+
+_translated: WeakKeyDictionary[NullTranslations, dict[tuple[bool, str], str]] = WeakKeyDictionary()
+"""Per catalogue: (autoescape, message) -> the text a template prints for ``_(message)``."""
+
+
+@pass_context
+def _template_gettext(context: TemplateContext, message: str, **variables: Any) -> str:
+    """Jinja's newstyle ``gettext`` (translated, marked safe when the template escapes, then
+    ``%``-formatted with the variables), once per catalogue for messages without variables:
+    a page prints a hundred of them or more, most of them on every page."""
+    translations = _request_translations()
+    autoescape = bool(context.eval_ctx.autoescape)
+    if variables:
+        return _newstyle(translations.ugettext(message), autoescape) % variables
+    known = _translated.get(translations)
+    if known is None:
+        known = _translated.setdefault(translations, {})
+    text = known.get((autoescape, message))
+    if text is None:
+        text = known[(autoescape, message)] = (
+            _newstyle(translations.ugettext(message), autoescape) % {}
+        )
+    return text
+
+
+def _newstyle(text: str, autoescape: bool) -> str:
+    return Markup(text) if autoescape else text
 
 
 def language_url(code: str) -> str:

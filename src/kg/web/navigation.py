@@ -6,6 +6,8 @@ and the translation of the query library's texts.
   pages), so a local install never sends readers to ``https://w3id.org/…``; other http(s)
   IRIs stay as they are; anything else is None (shown as text).
 * ``query_url(name, **params)``: the library query ``name`` in the editor, parameters bound.
+* ``method_href(id)``: a method's page (``url_for('pages.method_page', …)``; a comparison
+  names dozens of methods, so the link's prefix is built once per request).
 * ``query_text(text)``: a summary or parameter hint of ``queries/*.rq`` in the UI language,
   from the message catalogue (the catalogue is filled by ``kg.web.query_messages``).
 """
@@ -16,7 +18,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from flask import Flask, url_for
+from flask import Flask, g, url_for
 from flask_babel import gettext
 
 from kg.services.publication import local_href
@@ -50,6 +52,20 @@ def rdf_alternates(path: str) -> list[tuple[str, str, str]]:
         (label, REPRESENTATIONS[name].media_type, f"{path}.{REPRESENTATIONS[name].suffix}")
         for name, label in RDF_LABELS.items()
     ]
+
+
+_PLAIN_ID = re.compile(r"^[a-z0-9][a-z0-9-]*\Z")
+"""Ids a URL carries as they are (no character to quote): those of ``METHOD_ID_RE``."""
+
+
+def method_href(method_id: str) -> str:
+    """The page of the method ``method_id``, as ``url_for`` builds it."""
+    if not _PLAIN_ID.match(method_id):
+        return url_for("pages.method_page", method_id=method_id)
+    prefix = g.get("kg_method_href")
+    if prefix is None:
+        prefix = g.kg_method_href = url_for("pages.method_page", method_id="0")[:-1]
+    return f"{prefix}{method_id}"
 
 
 def query_url(name: str, **params: Any) -> str:
@@ -86,3 +102,4 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["local_page"] = local_page
     app.jinja_env.filters["query_text"] = query_text
     app.jinja_env.globals["query_url"] = query_url
+    app.jinja_env.globals["method_href"] = method_href
