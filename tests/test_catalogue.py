@@ -93,6 +93,10 @@ EXPECTATIONS = {
         43 <= len({r["method"] for r in rows}) <= 51
         and [r["key"] for r in rows] == sorted(r["key"] for r in rows)
     ),
+    "method-link-ends": lambda rows: (
+        {r["link"] for r in rows} <= {"related", "broader"}
+        and f"{BASE}method/ddim" in {r["from"] for r in rows} | {r["to"] for r in rows}
+    ),
     "method-links": lambda rows: (
         {r["link"] for r in rows} <= {"related", "broader"}
         and f"{BASE}method/ddim" in {r["from"] for r in rows} | {r["to"] for r in rows}

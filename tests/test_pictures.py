@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from flask.testing import FlaskClient
 
 from kg.services.compare import compare
@@ -42,6 +43,29 @@ def test_links_kept_between_pages_draw_the_graph_a_fresh_read_draws(
     english = method_graph(ctx, iris, lang="en")
     japanese = method_graph(ctx, iris, lang="ja")
     assert {n.label for n in english.nodes} != {n.label for n in japanese.nodes}
+
+
+@pytest.mark.parametrize("lang", ["en", "th", "ja"])
+def test_the_graph_draws_what_method_links_rq_answers(catalogue_ctx: Context, lang: str) -> None:
+    """The pages read the links without labels and label both ends from the resources'
+    details: the same links and labels as the library's ``method-links.rq`` (every curated
+    method has an English label, so the two fallbacks agree)."""
+    ctx = catalogue_ctx
+    methods = [str(r["method"]) for r in ctx.store.select(ctx.queries["list-methods"].bind()).rows]
+    for start in range(0, len(methods), 5):
+        iris = methods[start : start + 5]
+        rows = ctx.store.select(ctx.queries["method-links"].bind(method=iris, lang=lang)).rows
+        labels = {}
+        expected = set()
+        for r in rows:
+            source, target = str(r["from"]), str(r["to"])
+            labels[source], labels[target] = str(r["fromLabel"]), str(r["toLabel"])
+            if str(r["link"]) == "related":
+                source, target = sorted((source, target))
+            expected.add((source, target, str(r["link"])))
+        graph = method_graph(ctx, iris, lang=lang)
+        assert {(e.source, e.target, e.kind) for e in graph.edges} == expected
+        assert {n.iri: n.label for n in graph.nodes} == labels
 
 
 def test_timeline_and_completeness_follow_the_table(catalogue_ctx: Context) -> None:

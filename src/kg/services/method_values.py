@@ -242,6 +242,20 @@ def _method_rows(ctx: Context, iris: Sequence[str]) -> list[ValueRow]:
     return [row for iri in dict.fromkeys(iris) for row in rows[iri]]
 
 
+def resource_details(ctx: Context, iris: Sequence[str]) -> dict[str, dict[str, tuple[Node, ...]]]:
+    """role -> values (``label``, ``name``, ``citation``, ``doi``, ``url``) of resources,
+    kept per store version (``value-details.rq``)."""
+    return _details(ctx, sorted(set(iris)))
+
+
+def method_label(iri: str, details: Mapping[str, Sequence[Node]], lang: str) -> str:
+    """A method's label as the tables show it: in ``lang``, else English, else another
+    language (``details`` from ``resource_details``); the IRI's last segment when it has
+    none."""
+    label = _pick_label(details.get("label", ()), lang)
+    return str(label) if label is not None else iri.rsplit("/", 1)[-1]
+
+
 def _details(ctx: Context, iris: Sequence[str]) -> dict[str, dict[str, tuple[Node, ...]]]:
     """role -> values (``label``, ``name``, ``citation``, ``doi``, ``url``) per resource."""
     if not iris:

@@ -15,12 +15,13 @@ from typing import Any
 from kg.services.catalogue import method_id
 from kg.services.compare import Comparison
 from kg.services.context import Context
+from kg.services.method_values import method_label, resource_details
 
 MAX_BARS = 60
 MAX_LINKS = 500
 """Links of a graph at most (method-links.rq's LIMIT), so that a hub stays drawable."""
 LINKS_CACHE_SIZE = 4_096
-"""(method, language) pairs whose links are kept per store version (an LRU)."""
+"""Methods whose links are kept per store version (an LRU)."""
 _LINKS_CACHE = "pictures.method-links"
 
 
@@ -54,18 +55,18 @@ class MethodGraph:
 
 
 def method_graph(ctx: Context, iris: Sequence[str], *, lang: str) -> MethodGraph:
-    """The related and broader links of the methods ``iris`` (the focus) to any method."""
-    labels: dict[str, str] = {}
-    edges: dict[tuple[str, str, str], Edge] = {}
-    for row in _link_rows(ctx, iris, lang)[:MAX_LINKS]:
-        source, target, kind = str(row["from"]), str(row["to"]), str(row["link"])
+    """The related and broader links of the methods ``iris`` (the focus) to any method,
+    each end labelled in ``lang`` (else English, else another language: as the tables)."""
+    links: dict[tuple[str, str, str], Edge] = {}
+    for source, kind, target in _links(ctx, iris)[:MAX_LINKS]:
         if source == target:
             continue
-        labels.setdefault(source, str(row.get("fromLabel") or source.rsplit("/", 1)[-1]))
-        labels.setdefault(target, str(row.get("toLabel") or target.rsplit("/", 1)[-1]))
         if kind == "related":  # stated once in either direction: one undirected edge
             source, target = sorted((source, target))
-        edges.setdefault((source, target, kind), Edge(source, target, kind))
+        links.setdefault((source, target, kind), Edge(source, target, kind))
+    ends = sorted({end for edge in links.values() for end in (edge.source, edge.target)})
+    described = resource_details(ctx, ends)
+    labels = {iri: method_label(iri, described.get(iri, {}), lang) for iri in ends}
     focus = set(iris)
     prefix = ctx.method_iri("")
     nodes = tuple(
@@ -79,36 +80,31 @@ def method_graph(ctx: Context, iris: Sequence[str], *, lang: str) -> MethodGraph
         source, target = labels[edge.source], labels[edge.target]
         return edge.kind, source.casefold(), target.casefold(), edge.source, edge.target
 
-    return MethodGraph(nodes, tuple(sorted(edges.values(), key=order)))
+    return MethodGraph(nodes, tuple(sorted(links.values(), key=order)))
 
 
-def _link_rows(ctx: Context, iris: Sequence[str], lang: str) -> list[dict[str, Any]]:
-    """The rows of ``method-links.rq`` for ``iris``: from the store only for methods whose
-    links are not kept for this store version. A row belongs to each focus method at one of
-    its ends; a method's rows are kept only when the query stayed under its limit (so they
-    are all of them)."""
+def _links(ctx: Context, iris: Sequence[str]) -> list[tuple[str, str, str]]:
+    """(from, link, to) of ``method-link-ends.rq`` for ``iris``: from the store only for
+    methods whose links are not kept for this store version. A link belongs to each focus
+    method at one of its ends; a method's links are kept only when the query stayed under
+    its limit (so they are all of them)."""
     cache = ctx.version_lru(_LINKS_CACHE, LINKS_CACHE_SIZE)
     unique = list(dict.fromkeys(iris))
-    found = cache.get((iri, lang) for iri in unique)
-    missing = [iri for iri in unique if (iri, lang) not in found]
-    fetched: dict[str, list[dict[str, Any]]] = {iri: [] for iri in missing}
+    found = cache.get(unique)
+    missing = [iri for iri in unique if iri not in found]
+    fetched: dict[str, list[tuple[str, str, str]]] = {iri: [] for iri in missing}
     if missing:
-        query = ctx.queries["method-links"].bind(method=missing, lang=lang)
-        rows = ctx.store.select(query).rows
+        rows = ctx.store.select(ctx.queries["method-link-ends"].bind(method=missing)).rows
         for row in rows:
-            for end in dict.fromkeys((str(row["from"]), str(row["to"]))):
+            link = (str(row["from"]), str(row["link"]), str(row["to"]))
+            for end in dict.fromkeys((link[0], link[2])):
                 if end in fetched:
-                    fetched[end].append(row)
+                    fetched[end].append(link)
         if len(rows) < MAX_LINKS:
-            cache.put({(iri, lang): tuple(kept) for iri, kept in fetched.items()})
-    rows_of = {iri: found[(iri, lang)] if (iri, lang) in found else fetched[iri] for iri in unique}
+            cache.put({iri: tuple(kept) for iri, kept in fetched.items()})
+    held = {**found, **fetched}
     # A link between two focus methods is one row of the query: once here too.
-    links = {
-        (str(row["from"]), str(row["link"]), str(row["to"])): row
-        for iri in unique
-        for row in rows_of[iri]
-    }
-    return list(links.values())
+    return list(dict.fromkeys(link for iri in unique for link in held[iri]))
 
 
 # --- a timeline of origin years -------------------------------------------------------------
