@@ -109,7 +109,8 @@ def test_runaway_queries_end_at_the_deadline_and_simple_ones_answer(server: Serv
         assert b"did not finish within 1 s" in answer.body
         assert answer.seconds < TIMEOUT + MARGIN, (query, answer.seconds)
     # Each ran within its own 1 s limit beside the runaways (a 200 is an answer in time).
-    assert all(a.status == 200 for a in simple), [a.body[:80] for a in simple]
+    late = [(a.status, round(a.seconds, 2), a.body[:120]) for a in simple if a.status != 200]
+    assert not late, f"{len(late)} of {len(simple)} simple queries did not answer: {late}"
 
 
 def test_no_query_worker_outlives_the_service(
