@@ -52,7 +52,14 @@ from kg.search.text import Fragment, fragments, normalise, terms_found, terms_of
 from kg.search.update import IndexUpdateError, update
 from kg.services.context import Context
 from kg.services.rich_text import plain_text
-from kg.services.search_changes import LOCK, Change, incremental_source, kept_records, settled
+from kg.services.search_changes import (
+    LOCK,
+    Change,
+    await_record,
+    incremental_source,
+    kept_records,
+    settled,
+)
 
 log = logging.getLogger(__name__)
 
@@ -317,6 +324,8 @@ def _open(path: Path) -> SearchIndex | None:
 
 def _build_in_background(ctx: Context, slot: _Slot, version: str) -> None:
     try:
+        if any(index_dir(ctx).glob("*.sqlite")):  # an index to update, given the record
+            await_record(ctx, version)
         build_index(ctx)
     except Exception as exc:  # noqa: BLE001 - reported to the waiting requests
         log.exception("building the search index failed")

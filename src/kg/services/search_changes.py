@@ -8,9 +8,16 @@ published, and what they find is recorded in ``KG_SEARCH_DIR/<version>.changes.j
 The index of that version is then made from the previous version's index by
 ``kg.search.update`` for those methods and concepts only, following the records back
 through versions whose index was never built. Without a record (a SPARQL update, a write
-to the default graph, a restore, a remote engine), when a field or family moved in the
-hierarchy or was removed, or when more than ``INCREMENTAL_LIMIT`` methods changed, the
-index is built anew.
+to the default graph, a restore), when a field or family moved in the hierarchy or was
+removed, or when more than ``INCREMENTAL_LIMIT`` methods changed, the index is built anew.
+
+On a remote engine (``Store.keeps_change_records``) the records live on the engine, so
+that the web workers of every machine update their own index from them: the engine keeps
+no earlier version to query, so what the graphs held is read before the write, and the
+engine's swap is conditional on the version it replaces (``Store.last_write``), so that
+the record describes exactly that write. A remote write whose change is not known leaves
+an empty record (``RemoteStore.update``, ``mark_changed``): other machines then build anew
+without waiting for one.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ import fcntl
 import json
 import logging
 import os
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -37,6 +45,9 @@ INCREMENTAL_LIMIT = 5_000
 MAX_CHAIN = 20
 """Most records followed back to an index that exists."""
 KEEP_RECORDS = 50
+RECORD_WAIT = 5.0
+"""Seconds a machine serving a remote engine waits for the record of a version it has just
+seen (the writer records it right after publishing) before building its index anew."""
 MAX_SUBJECTS = 5_000
 """Most resources a write's graphs may describe for a change record (``search-graph-subjects.rq``
 stops one beyond); more, and the index is built anew."""
@@ -118,45 +129,104 @@ def tracking(ctx: Context, graphs: Sequence[str]) -> Iterator[None]:
             yield
             return
         earlier = ctx.store.last_write()
+        prior = None if ctx.store.keeps_old_versions else _prior(ctx, graphs)
         yield
-        _record(ctx, graphs, earlier)
+        _record(ctx, graphs, earlier, prior)
 
 
-def _record(ctx: Context, graphs: Sequence[str], earlier: tuple[str, str] | None) -> None:
+Prior = tuple[str, set[str], set[str]]
+"""(version, methods, concepts) that ``touched`` found before a write."""
+
+
+def _prior(ctx: Context, graphs: Sequence[str]) -> Prior | None:
+    """What ``graphs`` touch before the write, on a store that keeps no earlier version."""
+    if not graphs:
+        return None
+    try:
+        version = ctx.store.version(fresh=True)
+        return (version, *touched(ctx, graphs, version=version))
+    except (StoreError, TooManyChanges) as exc:
+        log.info("the write will leave no change record (%s): its index is built anew", exc)
+    except Exception:  # noqa: BLE001 - the write goes on whatever happens here
+        log.exception("the write will leave no change record: its index is built anew")
+    return None
+
+
+def _record(
+    ctx: Context, graphs: Sequence[str], earlier: tuple[str, str] | None, prior: Prior | None
+) -> None:
     written = ctx.store.last_write()
-    if written is None or written == earlier or not graphs:
+    if written is None or written == earlier:
         return
     before, after = written
     try:
-        old_methods, old_concepts = touched(ctx, graphs, version=before)
+        if not graphs:
+            raise TooManyChanges("a write to the default graph")
+        if ctx.store.keeps_old_versions:
+            old_methods, old_concepts = touched(ctx, graphs, version=before)
+        elif prior is None or prior[0] != before:
+            raise TooManyChanges("what the graphs held before is not known")
+        else:
+            _, old_methods, old_concepts = prior
         new_methods, new_concepts = touched(ctx, graphs, version=after)
     except (StoreError, TooManyChanges) as exc:  # a snapshot pruned meanwhile; a bulk load
         log.info("no change record for %s (%s): its index is built anew", after, exc)
+        _record_unknown(ctx, after)
         return
     except Exception:  # noqa: BLE001 - the write stands whatever happens here
         log.exception("no change record for %s: its index is built anew", after)
+        _record_unknown(ctx, after)
         return
     change = Change(
         before, after, frozenset(old_methods | new_methods), frozenset(old_concepts | new_concepts)
     )
     try:
         write_record(ctx, change)
-    except OSError as exc:  # the write stands; its index is built anew
+    except (OSError, StoreError) as exc:  # the write stands; its index is built anew
         log.warning("could not record the change of %s: %s", after, exc)
 
 
+def _record_unknown(ctx: Context, version: str) -> None:
+    """On a remote engine: say that the change of ``version`` is not known, so that other
+    machines build its index anew without waiting for a record."""
+    if not ctx.store.keeps_change_records:
+        return
+    try:
+        ctx.store.put_record(version, {})
+    except StoreError as exc:
+        log.warning("could not record that the change of %s is not known: %s", version, exc)
+
+
 def write_record(ctx: Context, change: Change) -> None:
+    fields = {"before": [change.before], "after": [change.after],
+              "concepts": sorted(change.concepts), "methods": sorted(change.methods)}  # fmt: skip
+    if ctx.store.keeps_change_records:
+        ctx.store.put_record(change.after, fields)
+        return
     directory = ctx.settings.search_path
     directory.mkdir(parents=True, exist_ok=True)
     target = record_path(ctx, change.after)
     tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
-    data = {"before": change.before, "after": change.after,
-            "concepts": sorted(change.concepts), "methods": sorted(change.methods)}  # fmt: skip
+    data = {key: values[0] if key in ("before", "after") else values
+            for key, values in fields.items()}  # fmt: skip
     tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     os.replace(tmp, target)
 
 
 def read_record(ctx: Context, version: str) -> Change | None:
+    """The record of the write that made ``version``; None when there is none or it says
+    the change is not known."""
+    if ctx.store.keeps_change_records:
+        try:
+            fields = ctx.store.record(version)
+        except StoreError:
+            return None
+        if not fields or "before" not in fields:
+            return None
+        return Change(
+            fields["before"][0], version, frozenset(fields.get("methods", ())),
+            frozenset(fields.get("concepts", ())),
+        )  # fmt: skip
     try:
         data = json.loads(record_path(ctx, version).read_text(encoding="utf-8"))
         return Change(
@@ -165,6 +235,24 @@ def read_record(ctx: Context, version: str) -> Change | None:
         )  # fmt: skip
     except (OSError, ValueError, KeyError, TypeError):
         return None
+
+
+def await_record(ctx: Context, version: str, seconds: float = RECORD_WAIT) -> None:
+    """On a remote engine, wait at most ``seconds`` for the record of ``version`` (the
+    writer puts it there right after publishing), or for an empty one saying the change is
+    not known."""
+    if not ctx.store.keeps_change_records:
+        return
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if ctx.store.record(version) is not None:
+                return
+        except StoreError:
+            return
+        if time.monotonic() >= deadline:
+            return
+        time.sleep(0.2)
 
 
 def incremental_source(ctx: Context, version: str) -> Change | None:

@@ -216,7 +216,25 @@ class Store(ABC):
     def last_write(self) -> tuple[str, str] | None:
         """(the version it changed, the version it published) of this thread's last write,
         when the store knows that the one is the other with that write applied (the
-        embedded store's snapshots; not a restore); None otherwise (remote engines)."""
+        embedded store's snapshots, not a restore; a remote engine's conditional swap);
+        None otherwise."""
+        return None
+
+    keeps_old_versions = False
+    """Whether a read may name a version that a later write replaced (``select_rows``'s
+    ``version``): the embedded store's snapshots, kept a while; not a remote engine."""
+
+    keeps_change_records = False
+    """Whether the store keeps the search index's change records (``put_record``,
+    ``record``) for every machine that serves it: a remote engine. Otherwise they are
+    files beside the index (``kg.services.search_changes``)."""
+
+    def put_record(self, name: str, fields: Mapping[str, Sequence[str]]) -> None:
+        """Keep a small record (field -> values) under ``name``, replacing one of that name."""
+        raise StoreError("this store keeps no records")
+
+    def record(self, name: str) -> dict[str, list[str]] | None:
+        """The record ``name`` written completely by ``put_record``, else None."""
         return None
 
     @abstractmethod
@@ -226,8 +244,9 @@ class Store(ABC):
     def named_graphs(self) -> list[str]: ...
 
     @abstractmethod
-    def version(self) -> str:
-        """An opaque token that changes whenever the content changes (for caches, ETags)."""
+    def version(self, *, fresh: bool = False) -> str:
+        """An opaque token that changes whenever the content changes (for caches, ETags);
+        ``fresh``: as it is now, not as a remote engine said it a moment ago."""
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release files or connections."""

@@ -74,6 +74,8 @@ RESULTS_FORMATS: dict[str, ox.QueryResultsFormat] = {
 class EmbeddedStore(Store):
     """pyoxigraph on disk. Safe to share between threads; many processes may read."""
 
+    keeps_old_versions = True
+
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self._lock = threading.Lock()
@@ -87,7 +89,7 @@ class EmbeddedStore(Store):
     def _current_link(self) -> Path:
         return self.path / "current"
 
-    def version(self) -> str:
+    def version(self, *, fresh: bool = False) -> str:
         try:
             return os.readlink(self._current_link).rsplit("/", 1)[-1]
         except FileNotFoundError:

@@ -27,6 +27,7 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
 from typing import Any, BinaryIO, cast
@@ -72,6 +73,12 @@ from kg.store.uploads import Upload, parse_documents, parse_source
 
 METADATA_TTL = 1.0
 """Seconds a process reuses the version and graph list it read from the engine."""
+KEEP_RECORDS = 50
+"""Records kept on the engine (``put_record``): the oldest beyond are removed."""
+RECORD = "urn:kg:store#"
+"""The namespace of a record's fields on the engine."""
+VERSION_JOIN = "+"
+"""Joins the tokens of a version that two writes made at once (``metadata``)."""
 JSON_RESULTS = ("application/sparql-results+json", "application/json")
 RDF_TYPES: dict[str, ox.RdfFormat] = {
     "application/n-triples": ox.RdfFormat.N_TRIPLES,
@@ -107,8 +114,10 @@ class RemoteStore(Store):
         self.meta_graph = self.reserved + "metadata"
         self.default_graph = self.reserved + "default"
         self.no_graph = self.reserved + "none"
+        self.records_prefix = self.reserved + "records/"
         self._lock = threading.Lock()
         self._metadata: tuple[float, Metadata] | None = None
+        self._written = threading.local()
 
     # --- kg's metadata on the engine ------------------------------------------------------------
 
@@ -127,7 +136,11 @@ class RemoteStore(Store):
                 if "graph" in solution:
                     graphs.add(solution["graph"]["value"])
         graphs = {g for g in graphs if g == self.default_graph or not g.startswith(self.reserved)}
-        metadata = Metadata(min(versions) if versions else "empty", frozenset(graphs))
+        # Two writes that the engine ran side by side (no engine here isolates SPARQL updates
+        # from each other completely) may both have replaced the same version: the content is
+        # then that of both, and so is its version, a token no record describes.
+        version = VERSION_JOIN.join(sorted(versions)) if versions else "empty"
+        metadata = Metadata(version, frozenset(graphs))
         with self._lock:
             self._metadata = (time.monotonic(), metadata)
         return metadata
@@ -136,8 +149,8 @@ class RemoteStore(Store):
         with self._lock:
             self._metadata = None
 
-    def version(self) -> str:
-        return self.metadata().version
+    def version(self, *, fresh: bool = False) -> str:
+        return self.metadata(fresh=fresh).version
 
     def named_graphs(self) -> list[str]:
         return sorted(g for g in self.metadata().graphs if g != self.default_graph)
@@ -463,6 +476,7 @@ class RemoteStore(Store):
         created = sorted(g for g in after - before if not g.startswith(self.reserved))
         emptied = sorted(g for g in known - after if g != self.default_graph)
         self._publish([], clear=[], register=created, forget=emptied)
+        self._record_unknown()
 
     def mark_changed(self, *, adopt_prefix: str | None = None) -> list[str]:
         adopted: list[str] = []
@@ -474,7 +488,20 @@ class RemoteStore(Store):
                 if g.startswith(adopt_prefix) and not g.startswith(self.reserved)
             )  # fmt: skip
         self._publish([], clear=[], register=adopted, forget=[])
+        self._record_unknown()
         return adopted
+
+    def _record_unknown(self) -> None:
+        """After a write whose change kg cannot describe (a SPARQL update, changes made
+        outside kg): an empty record of its version, so that the machines serving this
+        engine build their search index anew at once rather than wait for a record of what
+        changed (``kg.services.search_changes``)."""
+        written = self.last_write()
+        if written is not None:
+            try:
+                self.put_record(written[1], {})
+            except StoreError:
+                pass
 
     def _engine_graphs(self, query: str) -> set[str]:
         with self._solutions(query, ()) as solutions:
@@ -518,7 +545,91 @@ class RemoteStore(Store):
             self._tidy(staged)
             raise
         self._forget_metadata()
+        self._written.versions = None
+        try:
+            self._written.versions = (self._replaced(token), token)
+        except StoreError:  # the write stands; what it replaced is not known
+            pass
+        self._forget_receipt(token)
         self._tidy([*staged, *(g for g in forget)])
+
+    def _replaced(self, token: str) -> str:
+        """The version the write of ``token`` replaced, from its receipt (``swap-graphs.rq``):
+        the tokens of a version two writes made at once are joined as ``metadata`` joins
+        them."""
+        query = self.queries["receipt"].bind(meta=self.meta_graph, version=token + " ")
+        with self._solutions(query, ()) as solutions:
+            replaced = {s["receipt"]["value"][len(token) + 1 :] for s in solutions}
+        replaced.discard("")  # Virtuoso 7 concatenates an unbound ?previous as ""
+        return VERSION_JOIN.join(sorted(replaced)) if replaced else "empty"
+
+    def _forget_receipt(self, token: str) -> None:
+        """Best effort: a receipt left behind is one triple no read looks at."""
+        try:
+            self.engine.update(
+                self.queries["forget-receipt"].bind(meta=self.meta_graph, version=token + " ")
+            )
+        except StoreError:
+            pass
+
+    def last_write(self) -> tuple[str, str] | None:
+        """(the version this thread's last write replaced, as its receipt says, the version
+        it set). Another write may have run beside it (the engine does not isolate them):
+        the content has then both writes, and ``metadata`` joins both tokens into a
+        version no record describes."""
+        versions: tuple[str, str] | None = getattr(self._written, "versions", None)
+        return versions
+
+    # --- records kept on the engine (search index change records) --------------------------------
+
+    keeps_change_records = True
+
+    def put_record(self, name: str, fields: Mapping[str, Sequence[str]]) -> None:
+        record = self.records_prefix + name
+        subject = ox.NamedNode(record)
+        triples = [
+            ox.Triple(subject, ox.NamedNode(RECORD + "field/" + key), ox.Literal(value))
+            for key, values in fields.items()
+            for value in values
+        ]
+        recorded = ox.Literal(
+            datetime.now(UTC).isoformat(timespec="microseconds"),
+            datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#dateTime"),
+        )
+        self.engine.delete_graph(record)
+        for start in range(0, len(triples), max(1, self.batch)):
+            batch = triples[start : start + max(1, self.batch)]
+            self.engine.post_graph(record, _ntriples(batch))
+        # Last: a record without its time is one being written (or cut short), and no reader
+        # takes it.
+        marker = [ox.Triple(subject, ox.NamedNode(RECORD + "recorded"), recorded)]
+        self.engine.post_graph(record, _ntriples(marker))
+        self._prune_records()
+
+    def record(self, name: str) -> dict[str, list[str]] | None:
+        query = self.queries["record"].bind(record=self.records_prefix + name)
+        fields: dict[str, list[str]] = {}
+        complete = False
+        with self._solutions(query, ()) as solutions:
+            for solution in solutions:
+                field, value = solution["field"]["value"], solution["value"]["value"]
+                if field == RECORD + "recorded":
+                    complete = True
+                elif field.startswith(RECORD + "field/"):
+                    fields.setdefault(field[len(RECORD) + 6 :], []).append(value)
+        return fields if complete else None
+
+    def _prune_records(self) -> None:
+        query = self.queries["records"].bind(prefix=self.records_prefix)
+        with self._solutions(query, ()) as solutions:
+            kept = sorted(
+                ((s["recorded"]["value"], s["record"]["value"]) for s in solutions), reverse=True
+            )
+        for _, record in kept[KEEP_RECORDS:]:
+            try:
+                self.engine.delete_graph(record)
+            except StoreError:
+                pass
 
     def _update_once(self, update: str) -> None:
         """One operation of kg's own, sent again when the engine gave it up as a whole
@@ -547,6 +658,10 @@ class RemoteStore(Store):
 
     def close(self) -> None:
         self._forget_metadata()
+
+
+def _ntriples(triples: Sequence[ox.Triple]) -> bytes:
+    return cast(bytes, ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES))
 
 
 def _accept_for(query: str) -> str:
