@@ -117,3 +117,38 @@ def test_the_html_page_shows_the_seed_table(client: FlaskClient, seed_file: str)
         r for r in seed.rows if r[0] != summary_label
     ]
     assert [r[1] for r in page.rows] == [r[1] for r in seed.rows]
+
+
+def test_a_comparison_page_is_revalidated_without_being_made_again(
+    curated_copy: Context, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The page carries validators of its store version, address, language and site build:
+    a client that has it gets 304 before anything is read or rendered; another language,
+    another comparison or a write gives the page again."""
+    from kg.web import create_app, pages
+
+    client = create_app(curated_copy.settings, context=curated_copy).test_client()
+    page = "/compare?m=ddpm&m=ddim&m=lora"
+    first = client.get(page)
+    etag = first.headers["ETag"]
+    assert first.status_code == 200 and first.headers["Last-Modified"]
+
+    def not_again(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the comparison was made again")
+
+    monkeypatch.setattr(pages, "compare", not_again)
+    again = client.get(page, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.data == b"" and again.headers["ETag"] == etag
+    assert "Accept-Language" in again.headers["Vary"]
+    monkeypatch.undo()
+
+    assert client.get(page + "&lang=th", headers={"If-None-Match": etag}).status_code == 200
+    other = client.get("/compare?m=ddpm&m=lora", headers={"If-None-Match": etag})
+    assert other.status_code == 200
+    curated_copy.store.update(
+        "INSERT DATA { GRAPH <https://w3id.org/rmkg/graph/x> { "
+        "<https://w3id.org/rmkg/method/ddpm> <http://www.w3.org/2004/02/skos/core#altLabel> "
+        '"Changed"@en } }'
+    )
+    after = client.get(page, headers={"If-None-Match": etag})
+    assert after.status_code == 200 and after.headers["ETag"] != etag

@@ -8,11 +8,13 @@ requests get 304. Dumps stream from the store (``kg.services.dumps``).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -366,10 +368,14 @@ def jsonld_context() -> BaseResponse:
 
 @blueprint.before_app_request
 def compare_as_rdf() -> BaseResponse | None:
-    """RDF of a comparison: ``/compare`` with an RDF ``Accept``, or an RDF suffix."""
+    """RDF of a comparison: ``/compare`` with an RDF ``Accept``, or an RDF suffix. The HTML
+    page answers 304 to a client that has it for this store version, language and build of
+    the site, before anything is read or rendered (it gets its validators in ``vary``)."""
     if request.endpoint == "pages.compare_page" and not request.args.get("add"):
         fmt = _negotiate(RDF_OFFER, None)
-        return None if fmt == "html" else _compare_rdf(fmt, download=False)
+        if fmt == "html":
+            return _not_modified(*_validators("html", extra=pages_build()))
+        return _compare_rdf(fmt, download=False)
     if request.endpoint == "pages.compare_download":
         suffix = (request.view_args or {}).get("fmt")
         if suffix in ("ttl", "jsonld", "nt", "rdf"):
@@ -379,8 +385,28 @@ def compare_as_rdf() -> BaseResponse | None:
 
 @blueprint.after_app_request
 def vary(response: BaseResponse) -> BaseResponse:
-    """``Vary: Accept`` on every response that depends on it, whatever view gave it."""
+    """``Vary: Accept`` on every response that depends on it, whatever view gave it; the
+    validators of a comparison page."""
+    if (
+        request.endpoint == "pages.compare_page"
+        and response.status_code == 200
+        and response.mimetype == "text/html"
+    ):
+        _finish(response, *_validators("html", extra=pages_build()), "html")
     return vary_on_accept(response)
+
+
+@functools.cache
+def pages_build() -> str:
+    """A digest of the code, templates and message catalogues that make the pages: a
+    page's validators change with a new build of the site, not only with the data."""
+    package = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*")):
+        if path.suffix in (".py", ".html", ".mo") and path.is_file():
+            digest.update(str(path.relative_to(package)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def _compare_rdf(fmt: str, *, download: bool) -> BaseResponse:
