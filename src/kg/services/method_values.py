@@ -36,10 +36,11 @@ ValueRow = dict[str, Node]
 
 DETAILS_CACHE_SIZE = 50_000
 """Resources whose details are kept in memory per context (an LRU)."""
-METHOD_ROWS_CACHE_SIZE = 4_096
+METHOD_ROWS_CACHE_SIZE = 2_048
 """Methods whose ``method-values.rq`` rows are kept in memory per context (an LRU): a
 method compared again, or shown on its page after a comparison, is not read again until
-the store's version changes (about 10 KB a method)."""
+the store's version changes. A worker's memory grew by 25 KB a method compared (its rows,
+links and the details of what it points to; 10k catalogue): 50 MB when full."""
 _BATCH = 100  # the query library binds at most 100 values per parameter
 
 

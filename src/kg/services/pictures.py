@@ -20,7 +20,7 @@ from kg.services.method_values import method_label, resource_details
 MAX_BARS = 60
 MAX_LINKS = 500
 """Links of a graph at most (method-links.rq's LIMIT), so that a hub stays drawable."""
-LINKS_CACHE_SIZE = 4_096
+LINKS_CACHE_SIZE = 2_048
 """Methods whose links are kept per store version (an LRU)."""
 _LINKS_CACHE = "pictures.method-links"
 
