@@ -13,11 +13,12 @@ removed, or when more than ``INCREMENTAL_LIMIT`` methods changed, the index is b
 
 On a remote engine (``Store.keeps_change_records``) the records live on the engine, so
 that the web workers of every machine update their own index from them: the engine keeps
-no earlier version to query, so what the graphs held is read before the write, and the
-engine's swap is conditional on the version it replaces (``Store.last_write``), so that
-the record describes exactly that write. A remote write whose change is not known leaves
-an empty record (``RemoteStore.update``, ``mark_changed``): other machines then build anew
-without waiting for one.
+no earlier version to query, so what the graphs held is read before the write; the
+engine's swap leaves a receipt of the version it replaced (``Store.last_write``), and a
+record is written only when that is the version read before, so that it describes exactly
+that write. A remote write whose change is not known leaves an empty record
+(``RemoteStore.update``, ``mark_changed``, a write that lost a race): other machines then
+build anew without waiting for one.
 """
 
 from __future__ import annotations
