@@ -152,3 +152,17 @@ def test_a_comparison_page_is_revalidated_without_being_made_again(
     )
     after = client.get(page, headers={"If-None-Match": etag})
     assert after.status_code == 200 and after.headers["ETag"] != etag
+
+
+def test_a_method_page_is_revalidated_too(curated_copy: Context) -> None:
+    from kg.web import create_app
+
+    client = create_app(curated_copy.settings, context=curated_copy).test_client()
+    first = client.get("/methods/ddpm")
+    assert first.status_code == 200 and first.headers["ETag"]
+    again = client.get("/methods/ddpm", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and again.data == b""
+    other = client.get("/methods/ddim", headers={"If-None-Match": first.headers["ETag"]})
+    assert other.status_code == 200
+    missing = client.get("/methods/no-such-method")
+    assert missing.status_code == 404 and "ETag" not in missing.headers

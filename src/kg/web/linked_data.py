@@ -388,12 +388,25 @@ def vary(response: BaseResponse) -> BaseResponse:
     """``Vary: Accept`` on every response that depends on it, whatever view gave it; the
     validators of a comparison page."""
     if (
-        request.endpoint == "pages.compare_page"
+        request.endpoint in REVALIDATED_PAGES
         and response.status_code == 200
         and response.mimetype == "text/html"
     ):
         _finish(response, *_validators("html", extra=pages_build()), "html")
     return vary_on_accept(response)
+
+
+REVALIDATED_PAGES = frozenset({"pages.compare_page", "pages.method_page"})
+"""HTML pages made from the store alone: validators of their store version, address,
+language and site build, and 304 to a client that has them."""
+
+
+@blueprint.before_app_request
+def method_page_unchanged() -> BaseResponse | None:
+    """304 for a method page the client has for this version, language and site build."""
+    if request.endpoint == "pages.method_page":
+        return _not_modified(*_validators("html", extra=pages_build()))
+    return None
 
 
 @functools.cache
