@@ -216,7 +216,7 @@ class Store(ABC):
     def last_write(self) -> tuple[str, str] | None:
         """(the version it changed, the version it published) of this thread's last write,
         when the store knows that the one is the other with that write applied (the
-        embedded store's snapshots, not a restore; a remote engine's conditional swap);
+        embedded store's snapshots, not a restore; a remote engine's swap, by its receipt);
         None otherwise."""
         return None
 

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from rdflib import Graph
 from werkzeug.wrappers import Response as BaseResponse
@@ -368,32 +368,15 @@ def jsonld_context() -> BaseResponse:
 
 @blueprint.before_app_request
 def compare_as_rdf() -> BaseResponse | None:
-    """RDF of a comparison: ``/compare`` with an RDF ``Accept``, or an RDF suffix. The HTML
-    page answers 304 to a client that has it for this store version, language and build of
-    the site, before anything is read or rendered (it gets its validators in ``vary``)."""
+    """RDF of a comparison: ``/compare`` with an RDF ``Accept``, or an RDF suffix."""
     if request.endpoint == "pages.compare_page" and not request.args.get("add"):
         fmt = _negotiate(RDF_OFFER, None)
-        if fmt == "html":
-            return _not_modified(*_validators("html", extra=pages_build()))
-        return _compare_rdf(fmt, download=False)
+        return None if fmt == "html" else _compare_rdf(fmt, download=False)
     if request.endpoint == "pages.compare_download":
         suffix = (request.view_args or {}).get("fmt")
         if suffix in ("ttl", "jsonld", "nt", "rdf"):
             return _compare_rdf(BY_SUFFIX[suffix], download=True)
     return None
-
-
-@blueprint.after_app_request
-def vary(response: BaseResponse) -> BaseResponse:
-    """``Vary: Accept`` on every response that depends on it, whatever view gave it; the
-    validators of a comparison page."""
-    if (
-        request.endpoint in REVALIDATED_PAGES
-        and response.status_code == 200
-        and response.mimetype == "text/html"
-    ):
-        _finish(response, *_validators("html", extra=pages_build()), "html")
-    return vary_on_accept(response)
 
 
 REVALIDATED_PAGES = frozenset({"pages.compare_page", "pages.method_page"})
@@ -402,11 +385,23 @@ language and site build, and 304 to a client that has them."""
 
 
 @blueprint.before_app_request
-def method_page_unchanged() -> BaseResponse | None:
-    """304 for a method page the client has for this version, language and site build."""
-    if request.endpoint == "pages.method_page":
-        return _not_modified(*_validators("html", extra=pages_build()))
-    return None
+def page_unchanged() -> BaseResponse | None:
+    """304 for a page of ``REVALIDATED_PAGES`` that the client has, before anything is read
+    or rendered (a comparison asked as RDF was answered by ``compare_as_rdf``, before)."""
+    if request.endpoint not in REVALIDATED_PAGES:
+        return None
+    g.kg_page_validators = _validators("html", extra=pages_build())
+    return _not_modified(*g.kg_page_validators)
+
+
+@blueprint.after_app_request
+def vary(response: BaseResponse) -> BaseResponse:
+    """``Vary: Accept`` on every response that depends on it, whatever view gave it; the
+    validators of a page of ``REVALIDATED_PAGES``."""
+    validators: tuple[str, datetime] | None = g.get("kg_page_validators")
+    if validators is not None and response.status_code == 200:
+        _finish(response, *validators, "html")
+    return vary_on_accept(response)
 
 
 @functools.cache

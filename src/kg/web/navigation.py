@@ -21,6 +21,7 @@ from typing import Any
 from flask import Flask, g, url_for
 from flask_babel import gettext
 
+from kg.services.compare import METHOD_ID_RE
 from kg.services.publication import local_href
 from kg.web.conneg import REPRESENTATIONS
 from kg.web.context import services
@@ -54,13 +55,10 @@ def rdf_alternates(path: str) -> list[tuple[str, str, str]]:
     ]
 
 
-_PLAIN_ID = re.compile(r"^[a-z0-9][a-z0-9-]*\Z")
-"""Ids a URL carries as they are (no character to quote): those of ``METHOD_ID_RE``."""
-
-
 def method_href(method_id: str) -> str:
-    """The page of the method ``method_id``, as ``url_for`` builds it."""
-    if not _PLAIN_ID.match(method_id):
+    """The page of the method ``method_id``, as ``url_for`` builds it (a well-formed id has
+    no character to quote)."""
+    if not METHOD_ID_RE.match(method_id):
         return url_for("pages.method_page", method_id=method_id)
     prefix = g.get("kg_method_href")
     if prefix is None:
