@@ -10,7 +10,8 @@ import pytest
 
 from kg.services.context import Context
 from kg.services.loading import LoadError, load_files
-from kg.store import RdfSyntaxError
+from kg.store import QuerySyntaxError, RdfSyntaxError
+from kg.store import embedded
 
 GOOD = """\
 @prefix kg: <https://w3id.org/rmkg/ontology#> .
@@ -124,3 +125,47 @@ def test_rows_with_language_tags_keep_every_character(ctx: Context, tmp_path: Pa
         (s, "https://w3id.org/rmkg/thing/b", "", ""),
     }
     assert {row[1] for row in ctx.store.select_rows(query)} == {r[1] for r in rows}
+
+
+def _many_texts(ctx: Context, tmp_path: Path) -> str:
+    """Load 300 literals, some long and with multi-byte characters; the query reading them."""
+    lines = [
+        f'<thing/{n}> <https://w3id.org/rmkg/p> "{"拡é " * (n % 7) * n}\\n{n}"@{"ja" if n % 2 else "en"} .'
+        for n in range(300)
+    ]
+    data = tmp_path / "many.ttl"
+    data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    load_files(ctx, [data], with_ontology=False)
+    return "SELECT ?s ?o WHERE { ?s <https://w3id.org/rmkg/p> ?o }"
+
+
+def test_rows_are_read_whole_whatever_the_reads_of_the_file_being_written(
+    ctx: Context, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The engine serializes into a file on a thread while the rows are read from it: reads
+    that end anywhere in a row or inside a character lose and split nothing."""
+    query = _many_texts(ctx, tmp_path)
+    expected = sorted(ctx.store.select_rows(query, languages=True))
+    assert len(expected) == 300
+    assert ("https://w3id.org/rmkg/thing/299", "拡é " * 5 * 299 + "\n299", "", "ja") in expected
+    for size in (1, 5, 4093):
+        monkeypatch.setattr(embedded, "READ_SIZE", size)
+        assert sorted(ctx.store.select_rows(query, languages=True)) == expected
+        assert sorted(ctx.store.select_rows(query)) == sorted(r[:2] for r in expected)
+
+
+def test_a_reader_that_stops_early_or_a_bad_query_leaves_no_file(
+    ctx: Context, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    query = _many_texts(ctx, tmp_path)
+    files = tmp_path / "tmp"
+    files.mkdir()
+    monkeypatch.setattr(embedded.tempfile, "tempdir", str(files))
+    rows = ctx.store.select_rows(query, languages=True)
+    assert len(next(rows)) == 4
+    rows.close()
+    with pytest.raises(QuerySyntaxError):
+        list(ctx.store.select_rows("SELECT ?s WHERE { ?s", languages=True))
+    with pytest.raises(QuerySyntaxError, match="not a SELECT"):
+        list(ctx.store.select_rows("ASK { ?s ?p ?o }"))
+    assert list(files.iterdir()) == []

@@ -39,9 +39,17 @@ from kg.search.schema import (
     match_key,
     name_keys,
 )
+from kg.search.sink import ProcessSink, SinkError
 from kg.search.text import edits1, latin_words, normalise, phrase
 
 BATCH = 20_000
+PROCESS_SINK_METHODS = 10_000
+"""From this many methods on, a full build writes the index's tables from a second process
+(``kg.search.sink``) while it reads the staged rows and makes the documents."""
+SETUP = (
+    "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -131072;"
+    "PRAGMA temp_store = FILE;"
+)
 DICTIONARY_SAMPLES = 400
 """Documents the compression dictionary is made from (the first ones, in index order)."""
 KINDS = ("label", "alias", *TEXT_KINDS, "field", "family", "start", "papers")
@@ -140,13 +148,12 @@ def _write(
         clock = now
 
     conn = sqlite3.connect(tmp, isolation_level=None)
+    reader = conn
+    sink: ProcessSink | None = None
     try:
         # Nothing to recover: a failed build is thrown away, so no journal and no syncs
         # until the file is complete (``build`` syncs it before the rename).
-        conn.executescript(
-            "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -131072;"
-            "PRAGMA temp_store = FILE;"
-        )
+        conn.executescript(SETUP)
         conn.execute("ATTACH DATABASE ? AS stage", (str(stage),))
         conn.execute("PRAGMA stage.journal_mode = OFF")
         conn.execute("PRAGMA stage.synchronous = OFF")
@@ -161,8 +168,19 @@ def _write(
             "INSERT INTO match_names SELECT DISTINCT m.key, k.rid FROM stage.match m "
             "JOIN stage.ranks k ON k.mid = m.mid ORDER BY 1, 2"
         )
-        writer = _Writer(conn, base, concepts)
-        rows = conn.execute(
+        out: sqlite3.Connection | ProcessSink = conn
+        names_table = "stage.names"
+        if len(ranks) >= PROCESS_SINK_METHODS:
+            # The staged rows are read here, the tables written by a second process.
+            conn.execute("COMMIT")
+            conn.close()
+            reader = sqlite3.connect(":memory:", isolation_level=None)
+            reader.executescript(SETUP)
+            reader.execute("ATTACH DATABASE ? AS stage", (str(stage),))
+            out = sink = ProcessSink(tmp, SETUP)
+            names_table = "temp.names"
+        writer = _Writer(out, base, concepts, names_table=names_table)
+        rows = reader.execute(
             "SELECT k.rid, r.kind, r.lang, r.value FROM stage.raw r "
             "JOIN stage.ranks k ON k.mid = r.mid ORDER BY k.rid"
         )
@@ -181,30 +199,47 @@ def _write(
         for textless in range(following, len(ranks) + 1):
             writer.add(textless, ids[ranks[textless - 1]], iri(textless), iter(()))
         writer.finish()
+        _sync(out)
         lap("write")
         for table in ("fts_names", "fts_text"):
-            conn.execute(f"INSERT INTO {table}({table}) VALUES ('optimize')")
+            out.execute(f"INSERT INTO {table}({table}) VALUES ('optimize')")
+        _sync(out)
         lap("optimize")
         for table in ("fts_names", "fts_text"):
-            conn.execute(
+            out.execute(
                 f"CREATE VIRTUAL TABLE temp.{table}_vocab USING fts5vocab(main, {table}, row)"
             )
-        conn.execute(
+        out.execute(
             "INSERT INTO grams SELECT t.term, coalesce(n.doc, 0), t.doc FROM temp.fts_text_vocab t "
             "LEFT JOIN temp.fts_names_vocab n ON n.term = t.term ORDER BY t.term"
         )
+        _sync(out)
         lap("grams")
-        conn.executemany(
+        out.executemany(
             "INSERT INTO meta VALUES (?, ?)",
             [("schema", SCHEMA_VERSION), ("version", version), ("methods", str(writer.count)),
              ("built", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())),
              ("dictionary", writer.dictionary), ("words", str(writer.words))],
         )  # fmt: skip
-        conn.execute("COMMIT")
-        conn.execute("DETACH DATABASE stage")
+        if sink is not None:
+            sink.close(commit=True)
+        else:
+            conn.execute("COMMIT")
+            conn.execute("DETACH DATABASE stage")
     finally:
+        if sink is not None:
+            try:
+                sink.close(commit=False)
+            except SinkError:
+                pass  # the build's own error is the one to report
+        reader.close()
         conn.close()
     return writer.count
+
+
+def _sync(out: sqlite3.Connection | ProcessSink) -> None:
+    if isinstance(out, ProcessSink):
+        out.sync()
 
 
 def _stage(
@@ -343,7 +378,7 @@ class _Writer:
 
     def __init__(
         self,
-        conn: sqlite3.Connection,
+        conn: sqlite3.Connection | ProcessSink,
         base: str,
         concepts: dict[str, _Concept],
         *,
@@ -355,7 +390,6 @@ class _Writer:
         self.count = 0
         self.words = 0
         self.dictionary = b""
-        self._pack = Packer(b"")
         self._codes: dict[tuple[str, str], str] = {}
         self._per_facet: Counter[str] = Counter()
         self._direct: Counter[str] = Counter()
@@ -365,20 +399,17 @@ class _Writer:
         self._ancestors: dict[str, set[str]] = {}
         self._concept_facets: dict[str, set[tuple[str, str]]] = {}
         self._pending: list[tuple[int, str, str, dict[str, Any]]] = []
-        self._methods: list[tuple[int, str, str, bytes]] = []
-        self._texts: list[tuple[int, str, str, str]] = []
-        self._fts: list[tuple[int, str, str, str, str]] = []
-        self._names: list[tuple[int, int]] = []
+        self._texts: list[tuple[int, str, str, str, str]] = []
+        self._names: list[tuple[int, list[str], list[str]]] = []
         self._listing: list[tuple[int, str, str, str, str]] = []
         self._names_table = names_table
-        if names_table == "stage.names":
-            conn.execute("CREATE TABLE stage.names(key INTEGER, method INTEGER)")
+        if names_table in ("stage.names", "temp.names"):
+            conn.execute(f"CREATE TABLE {names_table}(key INTEGER, method INTEGER)")
 
     def resume(self, dictionary: bytes, codes: Iterable[tuple[str, str, str]]) -> None:
         """Go on from an index built before: its documents' dictionary and its facet codes
         (code, facet, value) — an incremental update."""
         self.dictionary = dictionary
-        self._pack = Packer(dictionary)
         for code, facet, value in codes:
             self._codes[(facet, value)] = code
             self._per_facet[facet] += 1
@@ -469,7 +500,7 @@ class _Writer:
         if keys is not None:
             self._listing.append((rid, keys["name"], keys["year"], keys["newest"], keys["usage"]))
         self._totals.update(facets)
-        method_codes = sorted(self.code(pair) for pair in facets)
+        method_codes = sorted(self.code(pair) for pair in sorted(facets))
         codes = "".join(method_codes)
         labels = sorted({phrase(normalise(v)) for _, v in doc.get("label", [])} - {""})
         aliases = sorted({phrase(normalise(v)) for _, v in doc.get("alias", [])} - {""})
@@ -477,13 +508,9 @@ class _Writer:
         texts = (lines(labels), lines(aliases), lines(other))
         for text in texts:
             self._words.update(text.split())
-        self._texts.append((rid, *texts))
-        # One more line break: the last character of a text starts a trigram too (words of
-        # one character are looked up by the trigrams they start).
-        indexed = [t + "\n" if t else t for t in texts]
-        self._fts.append((rid, indexed[0], indexed[1], indexed[2], codes))
-        for kind_number, names in ((LABEL, labels), (ALIAS, aliases)):
-            self._names.extend((key, rid) for name in names for key in name_keys(kind_number, name))
+        self._texts.append((rid, *texts, codes))
+        self._names.append((rid, labels, aliases))
+        for names in (labels, aliases):
             for name in names:
                 self._vocab.update(latin_words(name))
         self._pending.append((rid, method_id, " ".join(method_codes), doc))
@@ -499,31 +526,22 @@ class _Writer:
                 )
                 or b"{}"
             )
-            self._pack = Packer(self.dictionary)
-        for rid, method_id, codes, doc in self._pending:
-            self._methods.append((rid, method_id, codes, self._pack(doc)))
-        self._pending.clear()
-        conn = self.conn
-        conn.executemany("INSERT INTO methods VALUES (?, ?, ?, ?)", self._methods)
-        conn.executemany("INSERT INTO texts VALUES (?, ?, ?, ?)", self._texts)
-        conn.executemany(
-            "INSERT INTO fts_names(rowid, labels, aliases, codes) VALUES (?, ?, ?, ?)",
-            [(rid, labels, aliases, codes) for rid, labels, aliases, _, codes in self._fts],
-        )
-        conn.executemany(
-            "INSERT INTO fts_text(rowid, labels, aliases, other, codes) VALUES (?, ?, ?, ?, ?)",
-            self._fts,
-        )
-        conn.executemany(f"INSERT OR IGNORE INTO {self._names_table} VALUES (?, ?)", self._names)
-        conn.executemany("INSERT INTO listing VALUES (?, ?, ?, ?, ?)", self._listing)
-        for batch in (self._methods, self._texts, self._fts, self._names, self._listing):
-            batch.clear()
+        batch = _Batch(
+            self.dictionary, self._names_table, self._pending, self._texts, self._names,
+            self._listing,
+        )  # fmt: skip
+        if isinstance(self.conn, ProcessSink):
+            self.conn.call(_insert_batch, batch)
+        else:
+            _insert_batch(self.conn, batch)
+        self._pending, self._texts, self._names, self._listing = [], [], [], []
 
     def finish(self) -> None:
         self._flush()
         conn = self.conn
         conn.execute(
-            "INSERT INTO names SELECT DISTINCT key, method FROM stage.names ORDER BY key, method"
+            f"INSERT INTO main.names SELECT DISTINCT key, method FROM {self._names_table} "
+            "ORDER BY key, method"
         )
         conn.executemany(
             "INSERT INTO facet_values VALUES (?, ?, ?)",
@@ -561,6 +579,65 @@ class _Writer:
                 for iri, c in self.concepts.items()
             ],
         )
+
+
+@dataclass(frozen=True)
+class _Batch:
+    """The rows of some methods, as ``_insert_batch`` writes them (in this process or in
+    the sink's)."""
+
+    dictionary: bytes
+    names_table: str
+    documents: list[tuple[int, str, str, dict[str, Any]]]
+    """rowid, method id, facet codes, document"""
+    texts: list[tuple[int, str, str, str, str]]
+    """rowid, labels, aliases, other texts, facet codes"""
+    names: list[tuple[int, list[str], list[str]]]
+    """rowid, label phrases, alias phrases"""
+    listing: list[tuple[int, str, str, str, str]]
+
+
+_packers: dict[bytes, Packer] = {}
+
+
+def _insert_batch(conn: sqlite3.Connection, batch: _Batch) -> None:
+    packer = _packers.get(batch.dictionary)
+    if packer is None:
+        _packers.clear()
+        packer = _packers[batch.dictionary] = Packer(batch.dictionary)
+    conn.executemany(
+        "INSERT INTO methods VALUES (?, ?, ?, ?)",
+        [(rid, method_id, codes, packer(doc)) for rid, method_id, codes, doc in batch.documents],
+    )
+    conn.executemany(
+        "INSERT INTO texts VALUES (?, ?, ?, ?)",
+        [(rid, labels, aliases, other) for rid, labels, aliases, other, _ in batch.texts],
+    )
+    # One more line break: the last character of a text starts a trigram too (words of
+    # one character are looked up by the trigrams they start).
+    indexed = [
+        (rid, *(text + "\n" if text else text for text in (labels, aliases, other)), codes)
+        for rid, labels, aliases, other, codes in batch.texts
+    ]
+    conn.executemany(
+        "INSERT INTO fts_names(rowid, labels, aliases, codes) VALUES (?, ?, ?, ?)",
+        [(rid, labels, aliases, codes) for rid, labels, aliases, _, codes in indexed],
+    )
+    conn.executemany(
+        "INSERT INTO fts_text(rowid, labels, aliases, other, codes) VALUES (?, ?, ?, ?, ?)",
+        indexed,
+    )
+    conn.executemany(
+        f"INSERT OR IGNORE INTO {batch.names_table} VALUES (?, ?)",
+        (
+            (key, rid)
+            for rid, *both in batch.names
+            for kind_number, names in zip((LABEL, ALIAS), both, strict=True)
+            for name in names
+            for key in name_keys(kind_number, name)
+        ),
+    )
+    conn.executemany("INSERT INTO listing VALUES (?, ?, ?, ?, ?)", batch.listing)
 
 
 __all__ = ["FACETS", "BuildReport", "build"]

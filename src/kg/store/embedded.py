@@ -23,13 +23,14 @@ from __future__ import annotations
 
 import csv
 import fcntl
+import io
 import json
 import os
 import re
 import shutil
 import tempfile
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from itertools import islice
 from pathlib import Path
@@ -133,8 +134,10 @@ class EmbeddedStore(Store):
         self, query: str, *, version: str | None = None, languages: bool = False
     ) -> Iterator[tuple[str, ...]]:
         """Rows serialized by pyoxigraph into a temporary file (SPARQL CSV, or TSV when the
-        language tags are wanted), then read back: memory stays flat whatever the number
-        of rows."""
+        language tags are wanted) and read back while it is written: memory stays flat
+        whatever the number of rows, and the engine (which releases the GIL when it writes
+        to a path) evaluates and serializes on one core while the caller reads the rows on
+        another."""
         with self._lock:
             reader, name = self._reader, self._reader_name
         if version is None or version != name:
@@ -148,25 +151,18 @@ class EmbeddedStore(Store):
                     reader = ox.Store.read_only(str(self.path / "snapshots" / name))
                 except OSError as exc:
                     raise StoreError(f"cannot open store snapshot {name}: {exc}") from exc
-        try:
-            solutions = reader.query(query, use_default_graph_as_union=True)
-        except SyntaxError as exc:
-            raise QuerySyntaxError(str(exc)) from None
-        if not isinstance(solutions, ox.QuerySolutions):
-            raise QuerySyntaxError("not a SELECT query")
         results_format = ox.QueryResultsFormat.TSV if languages else ox.QueryResultsFormat.CSV
-        with tempfile.TemporaryFile() as buffer:
-            solutions.serialize(buffer, format=results_format)
-            del solutions
-            buffer.seek(0)
-            with open(buffer.fileno(), encoding="utf-8", newline="", closefd=False) as text:
-                if languages:
-                    yield from _tsv_rows(text)
-                    return
-                rows = csv.reader(text)
-                next(rows, None)  # the header
-                for row in rows:
-                    yield tuple(row)
+        lines = _serialized_lines(reader, query, results_format)
+        try:
+            if languages:
+                yield from _tsv_rows(lines)
+                return
+            rows = csv.reader(lines)
+            next(rows, None)  # the header
+            for row in rows:
+                yield tuple(row)
+        finally:
+            lines.close()
 
     def ask(self, query: str) -> bool:
         answer = self._query(query)
@@ -537,11 +533,71 @@ def _tsv_cell(cell: str) -> tuple[str, str]:
     return value, cell[end + 2 :] if cell[end + 1 : end + 2] == "@" else ""
 
 
-def _tsv_rows(text: Any) -> Iterator[tuple[str, ...]]:
+def _tsv_rows(lines: Iterator[str]) -> Iterator[tuple[str, ...]]:
     """SPARQL TSV rows as (value, …, language, …)."""
-    width = len(text.readline().rstrip("\n").split("\t"))
-    for line in text:
+    width = len(next(lines, "").rstrip("\n").split("\t"))
+    for line in lines:
         cells = line.rstrip("\n").split("\t")
         cells.extend([""] * (width - len(cells)))
         pairs = [_tsv_cell(cell) for cell in cells[:width]]
         yield tuple([value for value, _ in pairs] + [lang for _, lang in pairs])
+
+
+READ_SIZE = 1 << 20
+SERIALIZED_POLL = 0.02
+"""Seconds a reader waits for more of a file being serialized before it looks again."""
+
+
+def _serialized_lines(
+    reader: ox.Store, query: str, fmt: ox.QueryResultsFormat
+) -> Generator[str, None, None]:
+    """The lines (with their "\\n") of the results of the SELECT ``query`` on ``reader``,
+    evaluated and serialized in ``fmt`` by a thread into a temporary file (pyoxigraph's
+    results stay on the thread that made them), yielded as soon as they are complete. An
+    error of the engine is raised here, after the lines written before it."""
+    handle, name = tempfile.mkstemp(prefix="kg-rows-")
+    os.close(handle)
+    done = threading.Event()
+    failures: list[BaseException] = []
+
+    def serialize() -> None:
+        try:
+            try:
+                solutions = reader.query(query, use_default_graph_as_union=True)
+            except SyntaxError as exc:
+                raise QuerySyntaxError(str(exc)) from None
+            if not isinstance(solutions, ox.QuerySolutions):
+                raise QuerySyntaxError("not a SELECT query")
+            solutions.serialize(name, format=fmt)
+        except BaseException as exc:  # noqa: BLE001 - raised again by the reader
+            failures.append(exc)
+        finally:
+            done.set()
+
+    writer = threading.Thread(target=serialize, name="kg-select-rows", daemon=True)
+    try:
+        with open(name, "rb") as source:
+            writer.start()
+            rest = b""
+            while True:
+                finished = done.is_set()  # before reading: then nothing is left unread
+                chunk = source.read(READ_SIZE)
+                if chunk:
+                    cut = chunk.rfind(b"\n") + 1
+                    if cut:
+                        text = (rest + chunk[:cut]).decode("utf-8")
+                        rest = chunk[cut:]
+                        yield from io.StringIO(text, newline="\n")
+                    else:
+                        rest += chunk
+                elif finished:
+                    break
+                else:
+                    done.wait(SERIALIZED_POLL)
+            if failures:
+                raise failures[0]
+            if rest:
+                yield rest.decode("utf-8")
+    finally:
+        # A reader that stops early leaves the thread to finish on an unlinked file.
+        os.unlink(name)

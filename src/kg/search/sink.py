@@ -1,0 +1,121 @@
+"""A SQLite connection in another process, for the write half of a full index build.
+
+The build's Python work (turning each method's rows into documents, texts and keys) and
+SQLite's work (FTS tokenising, B-trees) are about equal; with the statements (and the
+functions that make rows from what the builder sends, ``call``) run by a second process,
+they use two cores at once. The sink executes what it is sent, in
+order, in the one transaction of the build; the first error stops it, and the next
+``sync`` (or ``close``) raises it in the builder. A builder that dies leaves the sink its
+end of the pipe closed: the sink rolls back and exits.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import sqlite3
+from collections.abc import Callable, Iterable, Sequence
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+Message = tuple[Any, ...]
+
+
+class SinkError(sqlite3.Error):
+    """A statement failed in the sink process (its message names the statement)."""
+
+
+class ProcessSink:
+    """``execute``/``executemany`` as on a ``sqlite3.Connection``, run by another process
+    on the database ``path`` after the statements of ``setup``."""
+
+    def __init__(self, path: Path, setup: str) -> None:
+        context = multiprocessing.get_context("spawn")
+        self._pipe, theirs = context.Pipe()
+        self._process = context.Process(
+            target=_serve, args=(str(path), setup, theirs), name="kg-index-sink", daemon=True
+        )
+        self._process.start()
+        theirs.close()
+        self._closed = False
+
+    def execute(self, sql: str, parameters: Sequence[Any] = ()) -> None:
+        self._send(("execute", sql, tuple(parameters)))
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        batch = list(rows)
+        if batch:
+            self._send(("executemany", sql, batch))
+
+    def call(self, function: Callable[[sqlite3.Connection, Any], None], payload: Any) -> None:
+        """Run ``function(connection, payload)`` there (a module-level function: it is
+        sent by name, the payload pickled)."""
+        self._send(("call", function, payload))
+
+    def sync(self) -> None:
+        """Wait until every statement sent has been executed; raise the first error."""
+        self._send(("sync",))
+        self._answer()
+
+    def close(self, *, commit: bool) -> None:
+        """Commit (or roll back) and end the process; raise the first error."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            self._send(("commit",) if commit else ("rollback",))
+            self._answer()
+        finally:
+            self._pipe.close()
+            self._process.join()
+
+    def _send(self, message: Message) -> None:
+        try:
+            self._pipe.send(message)
+        except OSError as exc:
+            raise SinkError(f"the index writer process stopped: {exc}") from None
+
+    def _answer(self) -> None:
+        try:
+            error = self._pipe.recv()
+        except (EOFError, OSError) as exc:
+            raise SinkError(f"the index writer process stopped: {exc!r}") from None
+        if error:
+            raise SinkError(error)
+
+
+def _serve(path: str, setup: str, pipe: Connection) -> None:
+    conn = sqlite3.connect(path, isolation_level=None)
+    error = ""
+    try:
+        conn.executescript(setup)
+        conn.execute("BEGIN")
+        while True:
+            try:
+                message = pipe.recv()
+            except EOFError:
+                return  # the builder is gone: nothing is committed
+            command = message[0]
+            if command in ("sync", "commit", "rollback"):
+                if command == "commit" and not error:
+                    try:
+                        conn.execute("COMMIT")
+                    except sqlite3.Error as exc:
+                        error = f"COMMIT: {exc}"
+                pipe.send(error)
+                if command != "sync":
+                    return
+            elif not error:  # after an error, the rest is read and dropped
+                try:
+                    if command == "call":
+                        message[1](conn, message[2])
+                    elif command == "execute":
+                        conn.execute(message[1], message[2])
+                    else:
+                        conn.executemany(message[1], message[2])
+                except Exception as exc:  # noqa: BLE001 - reported to the builder
+                    what = message[1] if command != "call" else message[1].__name__
+                    error = f"{str(what).split('(')[0].strip()}: {exc!r}"
+    finally:
+        conn.close()
+        pipe.close()
