@@ -10,8 +10,7 @@ import pytest
 
 from kg.services.context import Context
 from kg.services.loading import LoadError, load_files
-from kg.store import QuerySyntaxError, RdfSyntaxError
-from kg.store import embedded
+from kg.store import QuerySyntaxError, RdfSyntaxError, embedded
 
 GOOD = """\
 @prefix kg: <https://w3id.org/rmkg/ontology#> .
@@ -127,16 +126,19 @@ def test_rows_with_language_tags_keep_every_character(ctx: Context, tmp_path: Pa
     assert {row[1] for row in ctx.store.select_rows(query)} == {r[1] for r in rows}
 
 
+P = "https://w3id.org/rmkg/p"
+
+
 def _many_texts(ctx: Context, tmp_path: Path) -> str:
     """Load 300 literals, some long and with multi-byte characters; the query reading them."""
     lines = [
-        f'<thing/{n}> <https://w3id.org/rmkg/p> "{"拡é " * (n % 7) * n}\\n{n}"@{"ja" if n % 2 else "en"} .'
+        f'<thing/{n}> <{P}> "{"拡é " * (n % 7) * n}\\n{n}"@{("en", "ja")[n % 2]} .'
         for n in range(300)
     ]
     data = tmp_path / "many.ttl"
     data.write_text("\n".join(lines) + "\n", encoding="utf-8")
     load_files(ctx, [data], with_ontology=False)
-    return "SELECT ?s ?o WHERE { ?s <https://w3id.org/rmkg/p> ?o }"
+    return f"SELECT ?s ?o WHERE {{ ?s <{P}> ?o }}"
 
 
 def test_rows_are_read_whole_whatever_the_reads_of_the_file_being_written(

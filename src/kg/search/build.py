@@ -43,6 +43,8 @@ from kg.search.sink import ProcessSink, SinkError
 from kg.search.text import edits1, latin_words, normalise, phrase
 
 BATCH = 20_000
+PHRASE_CACHED_LENGTH = 200
+PHRASES_CACHED = 200_000
 PROCESS_SINK_METHODS = 10_000
 """From this many methods on, a full build writes the index's tables from a second process
 (``kg.search.sink``) while it reads the staged rows and makes the documents."""
@@ -182,7 +184,7 @@ def _write(
         writer = _Writer(out, base, concepts, names_table=names_table)
         rows = reader.execute(
             "SELECT k.rid, r.kind, r.lang, r.value FROM stage.raw r "
-            "JOIN stage.ranks k ON k.mid = r.mid ORDER BY k.rid"
+            "JOIN stage.ranks k ON k.mid = r.mid ORDER BY k.rid, r.kind, r.lang, r.value"
         )
         lap("sort")
         following = 1
@@ -400,7 +402,7 @@ class _Writer:
         self._concept_facets: dict[str, set[tuple[str, str]]] = {}
         self._pending: list[tuple[int, str, str, dict[str, Any]]] = []
         self._texts: list[tuple[int, str, str, str, str]] = []
-        self._names: list[tuple[int, list[str], list[str]]] = []
+        self._phrases: dict[str, str] = {}
         self._listing: list[tuple[int, str, str, str, str]] = []
         self._names_table = names_table
         if names_table in ("stage.names", "temp.names"):
@@ -447,6 +449,18 @@ class _Writer:
             }
         return found
 
+    def _phrase(self, text: str) -> str:
+        """``phrase(normalise(text))``, remembered for short texts (types, names and
+        titles recur across methods)."""
+        if len(text) > PHRASE_CACHED_LENGTH:
+            return phrase(normalise(text))
+        found = self._phrases.get(text)
+        if found is None:
+            if len(self._phrases) >= PHRASES_CACHED:
+                self._phrases.clear()
+            found = self._phrases[text] = phrase(normalise(text))
+        return found
+
     def code(self, pair: tuple[str, str]) -> str:
         found = self._codes.get(pair)
         if found is None:
@@ -461,11 +475,15 @@ class _Writer:
         starts: list[int] = []
         # In a fixed order (the store gives rows in any): a document, its texts and the
         # first types, which are facets, do not depend on it.
-        for _, number, lang, value in sorted(rows):
+        previous = None
+        for row in sorted(rows):  # already sorted by a full build: then one comparison a row
+            if row == previous:
+                continue
+            previous = row
+            _, number, lang, value = row
             kind = KINDS[number]
             if kind in ("field", "family"):
-                if value not in doc[kind]:
-                    doc[kind].append(value)
+                doc[kind].append(value)
             elif kind == "start":
                 year = _year(value)
                 if year is not None:
@@ -474,9 +492,7 @@ class _Writer:
                 if value.isdigit() and int(value) > doc.get("papers", -1):
                     doc["papers"] = int(value)
             else:
-                entry = [lang, value]
-                if entry not in doc[kind]:
-                    doc[kind].append(entry)
+                doc[kind].append([lang, value])
         facets: set[tuple[str, str]] = set()
         for kind in ("field", "family"):
             ids = []
@@ -504,12 +520,11 @@ class _Writer:
         codes = "".join(method_codes)
         labels = sorted({phrase(normalise(v)) for _, v in doc.get("label", [])} - {""})
         aliases = sorted({phrase(normalise(v)) for _, v in doc.get("alias", [])} - {""})
-        other = [phrase(normalise(v)) for kind in TEXT_KINDS for _, v in doc.get(kind, [])]
+        other = [self._phrase(v) for kind in TEXT_KINDS for _, v in doc.get(kind, [])]
         texts = (lines(labels), lines(aliases), lines(other))
         for text in texts:
             self._words.update(text.split())
         self._texts.append((rid, *texts, codes))
-        self._names.append((rid, labels, aliases))
         for names in (labels, aliases):
             for name in names:
                 self._vocab.update(latin_words(name))
@@ -527,14 +542,13 @@ class _Writer:
                 or b"{}"
             )
         batch = _Batch(
-            self.dictionary, self._names_table, self._pending, self._texts, self._names,
-            self._listing,
-        )  # fmt: skip
+            self.dictionary, self._names_table, self._pending, self._texts, self._listing
+        )
         if isinstance(self.conn, ProcessSink):
             self.conn.call(_insert_batch, batch)
         else:
             _insert_batch(self.conn, batch)
-        self._pending, self._texts, self._names, self._listing = [], [], [], []
+        self._pending, self._texts, self._listing = [], [], []
 
     def finish(self) -> None:
         self._flush()
@@ -591,9 +605,7 @@ class _Batch:
     documents: list[tuple[int, str, str, dict[str, Any]]]
     """rowid, method id, facet codes, document"""
     texts: list[tuple[int, str, str, str, str]]
-    """rowid, labels, aliases, other texts, facet codes"""
-    names: list[tuple[int, list[str], list[str]]]
-    """rowid, label phrases, alias phrases"""
+    """rowid, labels, aliases, other texts (``lines``), facet codes"""
     listing: list[tuple[int, str, str, str, str]]
 
 
@@ -631,9 +643,10 @@ def _insert_batch(conn: sqlite3.Connection, batch: _Batch) -> None:
         f"INSERT OR IGNORE INTO {batch.names_table} VALUES (?, ?)",
         (
             (key, rid)
-            for rid, *both in batch.names
-            for kind_number, names in zip((LABEL, ALIAS), both, strict=True)
-            for name in names
+            for rid, labels, aliases, _, _ in batch.texts
+            for kind_number, names in ((LABEL, labels), (ALIAS, aliases))
+            for name in names[1:-1].split("\n")
+            if name
             for key in name_keys(kind_number, name)
         ),
     )
