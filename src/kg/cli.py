@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
 from rich.console import Console
@@ -17,6 +17,9 @@ from kg.config import Settings, SettingsError, describe_settings
 from kg.queries import BindingError, QueryFileError
 from kg.services.context import Context
 from kg.store import QuerySyntaxError, RdfSyntaxError, StoreError
+
+if TYPE_CHECKING:
+    from kg.search.build import BuildReport
 
 F = TypeVar("F", bound=Callable[..., Any])
 EXPORT_FORMATS = ("turtle", "nt", "nquads", "trig", "jsonld")
@@ -118,6 +121,13 @@ def load(paths: tuple[Path, ...], curated: bool) -> None:
             f"{index.methods} methods, updated for {index.updated} changed"
         )  # fmt: skip
         out.print(f"search index: {what} in {index.seconds:.1f} s ({index.size / 1e6:.1f} MB)")
+        _print_phases(index)
+
+
+def _print_phases(report: BuildReport) -> None:
+    """The seconds of each step of an index build, on one line."""
+    if report.phases:
+        out.print(", ".join(f"{step} {seconds:.1f} s" for step, seconds in report.phases.items()))
 
 
 def _load_default(ctx: Context) -> None:
@@ -384,8 +394,7 @@ def reindex(adopt: bool) -> None:
         f"indexed {report.methods} methods of snapshot {report.version} in "
         f"{report.seconds:.1f} s: {report.path} ({report.size / 1e6:.1f} MB)"
     )
-    if report.phases:
-        out.print(", ".join(f"{step} {seconds:.1f} s" for step, seconds in report.phases.items()))
+    _print_phases(report)
 
 
 @main.command()
