@@ -57,8 +57,8 @@ def test_the_sink_process_writes_the_index_one_process_writes(
     started: list[ProcessSink] = []
 
     class Recorded(ProcessSink):
-        def __init__(self, path: Path, setup: str) -> None:
-            super().__init__(path, setup)
+        def __init__(self, *args: Any) -> None:
+            super().__init__(*args)
             started.append(self)
 
     monkeypatch.setattr(building, "ProcessSink", Recorded)

@@ -109,15 +109,16 @@ def build(
     suffix = f".tmp-{os.getpid()}-{threading.get_ident()}"
     tmp = target.with_name(target.name + suffix)
     stage = target.with_name(target.name + suffix + "-stage")
-    for leftover in (tmp, stage):
+    names = target.with_name(target.name + suffix + "-names")
+    for leftover in (tmp, stage, names):
         leftover.unlink(missing_ok=True)
     phases: dict[str, float] = {}
     try:
-        methods = _write(tmp, stage, version, base_iri, documents, concepts, phases)
+        methods = _write(tmp, stage, names, version, base_iri, documents, concepts, phases)
         publish(tmp, target)
     finally:
-        tmp.unlink(missing_ok=True)
-        stage.unlink(missing_ok=True)
+        for temporary in (tmp, stage, names):
+            temporary.unlink(missing_ok=True)
     return BuildReport(
         target, version, methods, time.perf_counter() - started, target.stat().st_size, phases
     )
@@ -138,6 +139,7 @@ def publish(tmp: Path, target: Path) -> None:
 def _write(
     tmp: Path,
     stage: Path,
+    names: Path,
     version: str,
     base: str,
     documents: Iterable[Sequence[str]],
@@ -182,8 +184,8 @@ def _write(
             reader = sqlite3.connect(":memory:", isolation_level=None)
             reader.executescript(SETUP)
             reader.execute("ATTACH DATABASE ? AS stage", (str(stage),))
-            out = sink = ProcessSink(tmp, SETUP)
-            names_table = "temp.names"
+            out = sink = ProcessSink(tmp, SETUP, {"names_stage": names})
+            names_table = "names_stage.names"
         writer = _Writer(out, base, concepts, names_table=names_table)
         rows = reader.execute(
             "SELECT k.rid, r.kind, r.lang, r.value FROM stage.raw r "
@@ -408,7 +410,7 @@ class _Writer:
         self._phrases: dict[str, str] = {}
         self._listing: list[tuple[int, str, str, str, str]] = []
         self._names_table = names_table
-        if names_table in ("stage.names", "temp.names"):
+        if names_table in ("stage.names", "names_stage.names"):
             conn.execute(f"CREATE TABLE {names_table}(key INTEGER, method INTEGER)")
 
     def resume(self, dictionary: bytes, codes: Iterable[tuple[str, str, str]]) -> None:

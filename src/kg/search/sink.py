@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import multiprocessing
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -27,13 +27,18 @@ class SinkError(sqlite3.Error):
 
 class ProcessSink:
     """``execute``/``executemany`` as on a ``sqlite3.Connection``, run by another process
-    on the database ``path`` after the statements of ``setup``."""
+    on the database ``path`` after the statements of ``setup``, with the databases of
+    ``attach`` attached under their names."""
 
-    def __init__(self, path: Path, setup: str) -> None:
+    def __init__(self, path: Path, setup: str, attach: Mapping[str, Path] | None = None) -> None:
         context = multiprocessing.get_context("spawn")
         self._pipe, theirs = context.Pipe()
+        attached = {name: str(file) for name, file in (attach or {}).items()}
         self._process = context.Process(
-            target=_serve, args=(str(path), setup, theirs), name="kg-index-sink", daemon=True
+            target=_serve,
+            args=(str(path), setup, attached, theirs),
+            name="kg-index-sink",
+            daemon=True,
         )
         self._process.start()
         theirs.close()
@@ -84,11 +89,15 @@ class ProcessSink:
             raise SinkError(error)
 
 
-def _serve(path: str, setup: str, pipe: Connection) -> None:
+def _serve(path: str, setup: str, attach: dict[str, str], pipe: Connection) -> None:
     conn = sqlite3.connect(path, isolation_level=None)
     error = ""
     try:
         conn.executescript(setup)
+        for name, file in attach.items():
+            conn.execute("ATTACH DATABASE ? AS ?", (file, name))
+            conn.execute(f"PRAGMA {name}.journal_mode = OFF")
+            conn.execute(f"PRAGMA {name}.synchronous = OFF")
         conn.execute("BEGIN")
         while True:
             try:
