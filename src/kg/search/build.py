@@ -23,6 +23,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import groupby, islice
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +54,7 @@ PROCESS_SINK_METHODS = 10_000
 (``kg.search.sink``) while it reads the staged rows and makes the documents."""
 SETUP = (
     "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -131072;"
-    "PRAGMA temp_store = FILE;"
+    "PRAGMA temp_store = FILE; PRAGMA threads = 2;"
 )
 DICTIONARY_SAMPLES = 400
 """Documents the compression dictionary is made from (the first ones, in index order)."""
@@ -171,21 +172,22 @@ def _write(
         lap("read")
         ranks = _number(conn, ids, sort_labels)
         del sort_labels
-        conn.execute(
-            "INSERT INTO match_names SELECT DISTINCT m.key, k.rid FROM stage.match m "
-            "JOIN stage.ranks k ON k.mid = m.mid ORDER BY 1, 2"
-        )
         out: sqlite3.Connection | ProcessSink = conn
         names_table = "stage.names"
         if len(ranks) >= PROCESS_SINK_METHODS:
-            # The staged rows are read here, the tables written by a second process.
+            # The staged rows are read here, the tables written by a second process (which
+            # reads the staged names too: nothing writes the staging file any more).
             conn.execute("COMMIT")
             conn.close()
             reader = sqlite3.connect(":memory:", isolation_level=None)
             reader.executescript(SETUP)
             reader.execute("ATTACH DATABASE ? AS stage", (str(stage),))
-            out = sink = ProcessSink(tmp, SETUP, {"names_stage": names})
+            out = sink = ProcessSink(tmp, SETUP, {"stage": stage, "names_stage": names})
             names_table = "names_stage.names"
+        out.execute(
+            "INSERT INTO match_names SELECT DISTINCT m.key, k.rid FROM stage.match m "
+            "JOIN stage.ranks k ON k.mid = m.mid ORDER BY 1, 2"
+        )
         writer = _Writer(out, base, concepts, names_table=names_table)
         rows = reader.execute(
             "SELECT k.rid, r.kind, r.lang, r.value FROM stage.raw r "
@@ -198,7 +200,7 @@ def _write(
             mid = ranks[rid - 1]
             return f"{base}method/{ids[mid]}" if under_base[mid] else ids[mid]
 
-        for rid, group in groupby(rows, key=lambda row: int(row[0])):
+        for rid, group in groupby(rows, key=itemgetter(0)):
             for textless in range(following, rid):  # a method without any text or facet
                 writer.add(textless, ids[ranks[textless - 1]], iri(textless), iter(()))
             writer.add(rid, ids[ranks[rid - 1]], iri(rid), group)
