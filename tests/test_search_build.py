@@ -69,7 +69,7 @@ def test_the_sink_process_writes_the_index_one_process_writes(
     expected = _tables(here)
     assert len(expected["methods"]) == report.methods
     assert len(expected["names"]) > report.methods
-    assert _tables(again) == expected  # a build is reproducible, byte for byte
+    assert _tables(again) == expected  # a build is reproducible, row for row
     assert _tables(there) == expected
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "again.sqlite",

@@ -8,8 +8,8 @@ table and the FTS index are written once, in rowid order. From ``PROCESS_SINK_ME
 the tables are written by a second process (``kg.search.sink``) while this one makes the
 documents: on two cores the build takes two thirds of the time. The file is written to a
 temporary name and renamed into place when complete; a killed build leaves only temporary
-files, which the next build removes. The same rows always give the same file (facet codes
-are numbered in a fixed order).
+files, which the next build removes. The same rows always give the same tables, row for row
+(facet codes are numbered in a fixed order; only the build time in ``meta`` differs).
 """
 
 from __future__ import annotations
