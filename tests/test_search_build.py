@@ -122,3 +122,37 @@ def test_a_sink_whose_process_is_gone_says_so(tmp_path: Path) -> None:
     with pytest.raises(SinkError):
         sink.close(commit=True)
     assert _count(path) == 0
+
+
+def test_a_build_that_fails_while_the_sink_writes_stops_it_and_leaves_no_file(
+    rows: tuple[list[Row], list[Row]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    documents, concepts = rows
+    monkeypatch.setattr(building, "BATCH", 7)
+    monkeypatch.setattr(building, "DICTIONARY_SAMPLES", 5)
+    monkeypatch.setattr(building, "PROCESS_SINK_METHODS", 1)
+    started: list[ProcessSink] = []
+
+    class Recorded(ProcessSink):
+        def __init__(self, *args: Any) -> None:
+            super().__init__(*args)
+            started.append(self)
+
+    add = building._Writer.add
+    calls = 0
+
+    def failing_add(self: building._Writer, *args: Any) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 30:  # after a few batches went to the sink
+            raise RuntimeError("the builder fails")
+        add(self, *args)
+
+    monkeypatch.setattr(building, "ProcessSink", Recorded)
+    monkeypatch.setattr(building._Writer, "add", failing_add)
+    target = tmp_path / "index.sqlite"
+    with pytest.raises(RuntimeError, match="the builder fails"):
+        build(target, version="v1", base_iri=BASE, documents=documents, concepts=concepts)
+    assert len(started) == 1
+    assert not started[0]._process.is_alive()
+    assert list(tmp_path.iterdir()) == []

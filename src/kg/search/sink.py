@@ -5,8 +5,9 @@ SQLite's work (FTS tokenising, B-trees) are about equal; with the statements (an
 functions that make rows from what the builder sends, ``call``) run by a second process,
 they use two cores at once. The sink executes what it is sent, in
 order, in the one transaction of the build; the first error stops it, and the next
-``sync`` (or ``close``) raises it in the builder. A builder that dies leaves the sink its
-end of the pipe closed: the sink rolls back and exits.
+``sync`` (or ``close``) raises it in the builder. A builder that fails stops the sink at
+once; one that dies leaves the sink its end of the pipe closed, and the sink exits without
+committing.
 """
 
 from __future__ import annotations
@@ -63,15 +64,19 @@ class ProcessSink:
         self._answer()
 
     def close(self, *, commit: bool) -> None:
-        """Commit (or roll back) and end the process; raise the first error."""
+        """Commit and end the process, raising the first error; or, without ``commit``,
+        stop it at once (what it wrote is thrown away with the file)."""
         if self._closed:
             return
         self._closed = True
         try:
-            self._send(("commit",) if commit else ("rollback",))
-            self._answer()
+            if commit:
+                self._send(("commit",))
+                self._answer()
         finally:
             self._pipe.close()
+            if not commit:
+                self._process.kill()
             self._process.join()
 
     def _send(self, message: Message) -> None:
@@ -105,14 +110,14 @@ def _serve(path: str, setup: str, attach: dict[str, str], pipe: Connection) -> N
             except EOFError:
                 return  # the builder is gone: nothing is committed
             command = message[0]
-            if command in ("sync", "commit", "rollback"):
+            if command in ("sync", "commit"):
                 if command == "commit" and not error:
                     try:
                         conn.execute("COMMIT")
                     except sqlite3.Error as exc:
                         error = f"COMMIT: {exc}"
                 pipe.send(error)
-                if command != "sync":
+                if command == "commit":
                     return
             elif not error:  # after an error, the rest is read and dropped
                 try:
