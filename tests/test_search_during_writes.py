@@ -84,3 +84,35 @@ def test_a_process_that_had_no_index_open_answers_from_the_newest_on_disk(
     new = current_index(ctx, wait=None, previous=False)
     assert new is not None and new.version == ctx.store.version()
     assert ids(ctx, "quokka") == (["quokka-sampling"], False)
+
+
+def _new_method(name: str) -> str:
+    return (
+        NEW_METHOD.replace("quokka-sampling", f"{name}-sampling")
+        .replace("Quokka sampling", f"{name.title()} sampling")
+        .replace("graph/quokka", f"graph/{name}")
+    )
+
+
+def test_a_process_whose_index_was_removed_since_answers_from_the_newest_on_disk(
+    curated_copy: Context, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A web worker opened an index; other workers then wrote twice and built both indexes,
+    which removes the one it has open. During the next write it answers at once from the
+    newest index on disk, not 503 after waiting for the build."""
+    ctx = curated_copy
+    opened = current_index(ctx, wait=None)
+    assert opened is not None
+    this_worker = search_service._slots
+    monkeypatch.setattr(search_service, "_slots", {})  # the other workers
+    for name in ("quokka", "wombat"):
+        ctx.store.update(_new_method(name), base_iri=ctx.settings.base_iri)
+        assert current_index(ctx, wait=None, previous=False) is not None
+    assert not opened.path.exists()
+    ctx.store.update(_new_method("numbat"), base_iri=ctx.settings.base_iri)
+    monkeypatch.setattr(search_service, "_slots", this_worker)
+    assert ids(ctx, "quokka") == (["quokka-sampling"], True)
+    assert ids(ctx, "numbat") == ([], True)
+    new = current_index(ctx, wait=None, previous=False)
+    assert new is not None and new.version == ctx.store.version()
+    assert ids(ctx, "numbat") == (["numbat-sampling"], False)

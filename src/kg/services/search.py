@@ -253,10 +253,13 @@ def current_index(
         earlier = slot.index
         if previous and earlier is not None and earlier.path.exists():
             return earlier
-        if previous and earlier is None:  # a process that had none open: the newest on disk
-            earlier = slot.index = _newest_other(ctx, path)
-            if earlier is not None:
-                return earlier
+        if previous:
+            # A process that had none open, or whose index other processes' builds have
+            # removed since (two writes ago): the newest on disk.
+            newest = _newest_other(ctx, path)
+            if newest is not None:
+                slot.index = newest
+                return newest
     thread.join(wait)
     with slot.lock:
         opened = _open(path)
