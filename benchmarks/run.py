@@ -487,6 +487,11 @@ class Suite:
             self.results["load"]["index"] = {"methods": int(index.group(1)),
                                              "seconds": float(index.group(2)),
                                              "size_mb": float(index.group(3))}  # fmt: skip
+            # and the seconds of each of the build's steps, on the line after
+            after = printed[index.end() :].split("\n", 2)
+            steps = re.findall(r"(\w+) ([\d.]+) s", after[1] if len(after) > 1 else "")
+            if steps:
+                self.results["load"]["index"]["steps"] = {k: float(v) for k, v in steps}
         self.results["catalogue"]["triples"] = quads
         if self.args.raw_load:
             self.step("bare pyoxigraph bulk_load of the same file (reference)")
@@ -1002,8 +1007,12 @@ def table(results: dict[str, Any]) -> str:
                          f"{_f(load['store_seconds'])} s", ">= 110k triples/s"))  # fmt: skip
         if load.get("index"):
             index = load["index"]
+            steps = ", ".join(
+                f"{name} {seconds:.1f}" for name, seconds in index.get("steps", {}).items()
+            )
             rows.append(("search index built by `kg load`",
-                         f"{index['methods']:,} methods in {_f(index['seconds'])} s, {index['size_mb']:,.0f} MB",
+                         f"{index['methods']:,} methods in {_f(index['seconds'])} s, {index['size_mb']:,.0f} MB"
+                         + (f" (steps, s: {steps})" if steps else ""),
                          "—"))  # fmt: skip
         raw = load.get("raw_pyoxigraph")
         if raw:

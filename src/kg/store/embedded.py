@@ -578,24 +578,25 @@ def _serialized_lines(
     try:
         with open(name, "rb") as source:
             writer.start()
-            rest = b""
+            partial: list[bytes] = []  # the line being read, in pieces (a value can be long)
             while True:
                 finished = done.is_set()  # before reading: then nothing is left unread
                 chunk = source.read(READ_SIZE)
                 if chunk:
                     cut = chunk.rfind(b"\n") + 1
                     if cut:
-                        text = (rest + chunk[:cut]).decode("utf-8")
-                        rest = chunk[cut:]
+                        text = b"".join([*partial, chunk[:cut]]).decode("utf-8")
+                        partial = [chunk[cut:]]
                         yield from io.StringIO(text, newline="\n")
                     else:
-                        rest += chunk
+                        partial.append(chunk)
                 elif finished:
                     break
                 else:
                     done.wait(SERIALIZED_POLL)
             if failures:
                 raise failures[0]
+            rest = b"".join(partial)
             if rest:
                 yield rest.decode("utf-8")
     finally:
