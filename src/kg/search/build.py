@@ -616,14 +616,8 @@ class _Batch:
     listing: list[tuple[int, str, str, str, str]]
 
 
-_packers: dict[bytes, Packer] = {}
-
-
 def _insert_batch(conn: sqlite3.Connection, batch: _Batch) -> None:
-    packer = _packers.get(batch.dictionary)
-    if packer is None:
-        _packers.clear()
-        packer = _packers[batch.dictionary] = Packer(batch.dictionary)
+    packer = Packer(batch.dictionary)  # once a batch: priming it costs microseconds
     conn.executemany(
         "INSERT INTO methods VALUES (?, ?, ?, ?)",
         [(rid, method_id, codes, packer(doc)) for rid, method_id, codes, doc in batch.documents],

@@ -430,10 +430,10 @@ class EmbeddedStore(Store):
                 ox.Store.read_only(str(snapshots / current)).backup(str(new_dir))
             store = ox.Store(str(new_dir))
             try:
-                known = None if current == "empty" else self._known_count(current)
-                if current == "empty" and copy_from is None:
-                    known = 0
-                sizes = _graph_sizes(store, graphs) if graphs and known is not None else None
+                known: int | None = None  # the count the new one is worked out from
+                if graphs and copy_from is None:
+                    known = 0 if current == "empty" else self._known_count(current)
+                sizes = None if known is None else _graph_sizes(store, graphs or [])
                 yield store
                 store.flush()
                 if sizes is not None and known is not None:
