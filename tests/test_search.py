@@ -18,6 +18,7 @@ from flask.testing import FlaskClient
 from kg.cli import main
 from kg.config import PROJECT_ROOT, Settings
 from kg.search.text import fragments, normalise, terms_of
+from kg.search.update import layering
 from kg.services.context import Context
 from kg.services.imports.service import import_files
 from kg.services.loading import load_files
@@ -245,7 +246,10 @@ def test_load_builds_the_index_of_the_new_snapshot(store_ctx: Context, tmp_path:
     load_files(store_ctx, [Path(store_ctx.settings.data_dir)])
     third = store_ctx.store.version()
     kept = {p.name for p in index_dir(store_ctx).glob("*.sqlite")}
-    assert kept == {index_path(store_ctx, v).name for v in (second, third)}
+    # ... and the full index under them when they are layers (kg.search.update.layer).
+    under = {layering(index_path(store_ctx, v)).base for v in (second, third)}
+    assert under == {index_path(store_ctx, first).name}
+    assert kept == {index_path(store_ctx, v).name for v in (first, second, third)}
 
 
 def test_import_builds_the_index_of_the_new_snapshot(store_ctx: Context) -> None:

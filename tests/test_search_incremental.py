@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import json
 import random
+import shutil
 import sqlite3
+import tempfile
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -21,10 +23,10 @@ from typing import Any
 import pytest
 
 from kg.search.build import build
-from kg.search.index import SearchIndex
+from kg.search.index import SearchIndex, SearchIndexError
 from kg.search.schema import LIST_ORDERS, SUGGEST_TIERS, TIERS, unpack
 from kg.search.text import terms_of
-from kg.search.update import update
+from kg.search.update import layer, layering, update
 from kg.services.context import Context
 
 BASE = "https://w3id.org/rmkg/"
@@ -159,9 +161,88 @@ def _table(conn: sqlite3.Connection, sql: str) -> list[tuple[Any, ...]]:
     return sorted(conn.execute(sql).fetchall(), key=repr)
 
 
-def _content(path: Path) -> dict[str, Any]:
-    """Every table of an index, with method numbers replaced by method ids."""
+_MATERIALIZED: dict[tuple[Path, int], Path] = {}
+
+
+def _materialized(path: Path) -> Path:
+    """The full index that the layer ``path`` and the full index under it make together (a
+    full index: itself), written by the test's own reading of a layer: the full index's rows
+    but those the layer hides, then the layer's rows, its small tables, and trigram counts
+    taken from the FTS tables."""
     conn = sqlite3.connect(path)
+    meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+    conn.close()
+    if "base" not in meta:
+        return path
+    key = (path, path.stat().st_mtime_ns)
+    if key in _MATERIALIZED:
+        return _MATERIALIZED[key]
+    out = Path(tempfile.mkdtemp(dir=path.parent)) / f"{path.stem}-materialized.sqlite"
+    shutil.copyfile(path.with_name(meta["base"]), out)
+    conn = sqlite3.connect(out, isolation_level=None)
+    try:
+        conn.execute("ATTACH DATABASE ? AS layer", (str(path),))
+        conn.execute("BEGIN")
+        hidden = "(SELECT rowid FROM layer.hidden)"
+
+        def texts(schema: str, where: str) -> list[tuple[Any, ...]]:
+            return conn.execute(
+                "SELECT t.rowid, t.labels, t.aliases, t.other, m.codes "
+                f"FROM {schema}.texts t JOIN {schema}.methods m ON m.rowid = t.rowid {where}"
+            ).fetchall()
+
+        # Contentless FTS rows are deleted with the values they were indexed with.
+        for command, rows in (
+            ("'delete', ", texts("main", f"WHERE t.rowid IN {hidden}")),
+            ("", texts("layer", "")),
+        ):
+            names, text = ("fts_names, ", "fts_text, ") if command else ("", "")
+            for rid, labels, aliases, other, codes in rows:
+                indexed = [value + "\n" if value else value for value in (labels, aliases, other)]
+                joined = codes.replace(" ", "")
+                conn.execute(
+                    f"INSERT INTO fts_names({names}rowid, labels, aliases, codes) "
+                    f"VALUES ({command}?, ?, ?, ?)",
+                    (rid, indexed[0], indexed[1], joined),
+                )
+                conn.execute(
+                    f"INSERT INTO fts_text({text}rowid, labels, aliases, other, codes) "
+                    f"VALUES ({command}?, ?, ?, ?, ?)",
+                    (rid, *indexed, joined),
+                )
+        for table, column in (("methods", "rowid"), ("texts", "rowid"), ("names", "method"),
+                              ("match_names", "method"), ("listing", "method")):  # fmt: skip
+            conn.execute(f"DELETE FROM main.{table} WHERE {column} IN {hidden}")
+            conn.execute(f"INSERT INTO main.{table} SELECT * FROM layer.{table}")
+        conn.execute(
+            "DELETE FROM main.person_names WHERE person IN (SELECT person FROM layer.hidden_people)"
+        )
+        conn.execute("INSERT INTO main.person_names SELECT * FROM layer.person_names")
+        for table in ("facet_values", "concepts", "vocab", "vocab_del"):
+            conn.execute(f"DELETE FROM main.{table}")
+            conn.execute(f"INSERT INTO main.{table} SELECT * FROM layer.{table}")
+        conn.execute("DELETE FROM main.meta")
+        conn.execute("INSERT INTO main.meta SELECT * FROM layer.meta")
+        conn.execute("COMMIT")
+        conn.execute("DETACH DATABASE layer")
+    finally:
+        conn.close()
+    grams = _vocabulary(out)
+    conn = sqlite3.connect(out)
+    with conn:
+        conn.execute("DELETE FROM grams")
+        conn.executemany(
+            "INSERT INTO grams VALUES (?, ?, ?)", [(g, n, t) for g, (n, t) in grams.items()]
+        )
+    conn.close()
+    _MATERIALIZED[key] = out
+    return out
+
+
+def _content(path: Path) -> dict[str, Any]:
+    """Every table of an index (of a layer: ``_materialized``), with method numbers replaced
+    by method ids."""
+    conn = sqlite3.connect(_materialized(path))
     try:
         meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
         dictionary = bytes(meta["dictionary"])
@@ -222,7 +303,9 @@ def _vocabulary(path: Path) -> dict[str, tuple[int, int]]:
 def _answers(path: Path, queries: list[str]) -> dict[str, Any]:
     """Searches, suggestions, spelling corrections and every list, by method id."""
     index = SearchIndex(path)
-    ids = dict(sqlite3.connect(path).execute("SELECT rowid, id FROM methods").fetchall())
+    ids = dict(
+        sqlite3.connect(_materialized(path)).execute("SELECT rowid, id FROM methods").fetchall()
+    )
     answers: dict[str, Any] = {}
     for text in queries:
         terms = terms_of(text)
@@ -265,6 +348,25 @@ def _builds(
     return full, incremental
 
 
+def _layered(
+    tmp_path: Path,
+    source: Path,
+    name: str,
+    after: list[Row],
+    concepts: list[Row],
+    changed: set[str],
+    changed_concepts: frozenset[str] = frozenset(),
+) -> Path:
+    target = tmp_path / f"{name}.sqlite"
+    report = layer(
+        source, target, version=name, base_iri=BASE, methods=changed,
+        documents=[r for r in after if r[0] in changed], concepts=changed_concepts,
+        concept_rows=[r for r in concepts if r[0] in changed_concepts],
+    )  # fmt: skip
+    assert report.version == name and report.updated == len(changed)
+    return target
+
+
 @pytest.mark.parametrize("seed", range(8))
 def test_an_updated_index_holds_what_a_full_build_holds(
     rows: tuple[list[Row], list[Row]], tmp_path: Path, seed: int
@@ -281,9 +383,15 @@ def test_an_updated_index_holds_what_a_full_build_holds(
     full, incremental = _builds(
         tmp_path, documents, after, concepts, changed, new_concepts, frozenset(changed_concepts)
     )
-    expected, got = _content(full), _content(incremental)
+    layered = _layered(
+        tmp_path, tmp_path / "old.sqlite", "v2-layer", after, new_concepts, changed,
+        frozenset(changed_concepts),
+    )  # fmt: skip
+    assert layering(layered).base == "old.sqlite"
+    expected, got, got_layered = _content(full), _content(incremental), _content(layered)
     for table in expected:
         assert got[table] == expected[table], f"seed {seed}: {table} differs"
+        assert got_layered[table] == expected[table], f"seed {seed}: {table} differs (layer)"
     # Every trigram's counts, the facet codes' too, are the FTS index's own.
     conn = sqlite3.connect(incremental)
     grams = {g: (n, t) for g, n, t in conn.execute("SELECT * FROM grams")}
@@ -299,6 +407,7 @@ def test_an_updated_index_holds_what_a_full_build_holds(
         *(w[:3] for w in rng.sample(labels, 5)),
     ]
     assert _answers(incremental, queries) == _answers(full, queries)
+    assert _answers(layered, queries) == _answers(full, queries)
 
 
 def test_a_change_that_touches_nothing_indexed_keeps_every_row(
@@ -310,3 +419,57 @@ def test_a_change_that_touches_nothing_indexed_keeps_every_row(
     assert _content(incremental) == _content(full)
     meta = dict(sqlite3.connect(incremental).execute("SELECT key, value FROM meta").fetchall())
     assert json.loads(meta["updated"]) == {"from": "v1", "methods": 5, "concepts": 0}
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_layers_over_layers_hold_what_a_full_build_holds(
+    rows: tuple[list[Row], list[Row]], tmp_path: Path, seed: int
+) -> None:
+    """Three writes in a row, each a layer made from the previous one (over the same full
+    index), then every change since the full index written into a copy of it (what an update
+    does past ``LAYER_METHODS``): each the same as a full build of its documents."""
+    documents, concepts = rows
+    rng = random.Random(100 + seed)
+    build(tmp_path / "v0.sqlite", version="v0", base_iri=BASE, documents=documents,
+          concepts=concepts)  # fmt: skip
+    current, source = list(documents), tmp_path / "v0.sqlite"
+    since: set[str] = set()
+    for step in range(1, 4):
+        changed = _mutate(current, concepts, rng)
+        since |= changed
+        source = _layered(tmp_path, source, f"v{step}", current, concepts, changed)
+        assert layering(source) == layering(source).__class__(
+            "v0.sqlite", frozenset(since), frozenset()
+        )
+        full = tmp_path / f"full-{step}.sqlite"
+        build(full, version=f"v{step}", base_iri=BASE, documents=current, concepts=concepts)
+        assert _content(source) == _content(full), f"step {step}"
+        labels = [r[2] for r in current if r[1] in ("label", "alias")]
+        queries = [*WORDS, "diff", "mo", *rng.sample(labels, 6)]
+        assert _answers(source, queries) == _answers(full, queries), f"step {step}"
+    compacted = tmp_path / "v4.sqlite"
+    update(
+        tmp_path / "v0.sqlite", compacted, version="v4", base_iri=BASE, methods=since,
+        documents=[r for r in current if r[0] in since],
+    )  # fmt: skip
+    assert layering(compacted).base is None
+    assert _content(compacted) == _content(tmp_path / "full-3.sqlite")
+
+
+def test_a_layer_whose_full_index_was_built_again_is_refused(
+    rows: tuple[list[Row], list[Row]], tmp_path: Path
+) -> None:
+    documents, concepts = rows
+    base = tmp_path / "v0.sqlite"
+    build(base, version="v0", base_iri=BASE, documents=documents, concepts=concepts)
+    some = {sorted({r[0] for r in documents if r[1] == "method"})[0]}
+    layered = _layered(tmp_path, base, "v1", documents, concepts, some)
+    assert SearchIndex(layered).base == base
+    other = tmp_path / "other.sqlite"
+    build(other, version="v0-again", base_iri=BASE, documents=documents, concepts=concepts)
+    other.replace(base)
+    with pytest.raises(SearchIndexError, match="another build"):
+        SearchIndex(layered)
+    base.unlink()
+    with pytest.raises(SearchIndexError, match="is gone"):
+        SearchIndex(layered)

@@ -30,8 +30,8 @@ from typing import Any
 from kg.search.schema import (
     ALIAS,
     FACETS,
+    INDEXES,
     LABEL,
-    LIST_ORDERS,
     SCHEMA,
     SCHEMA_VERSION,
     TEXT_KINDS,
@@ -579,12 +579,8 @@ class _Writer:
             "INSERT INTO vocab_del VALUES (?, ?)",
             sorted((deleted, word) for word in self._vocab for deleted in edits1(word)),
         )
-        conn.execute("CREATE INDEX vocab_del_del ON vocab_del(del)")
-        conn.execute("CREATE INDEX methods_id ON methods(id)")
-        conn.execute("CREATE INDEX match_names_method ON match_names(method)")
-        conn.execute("CREATE INDEX person_names_person ON person_names(person)")
-        for column in LIST_ORDERS.values():
-            conn.execute(f"CREATE INDEX listing_{column} ON listing({column})")
+        for statement in INDEXES:
+            conn.execute(statement)
         conn.executemany(
             "INSERT INTO concepts VALUES (?, ?, ?, ?, ?, ?, ?)",
             [

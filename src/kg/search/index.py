@@ -1,11 +1,16 @@
 """Reading a search index file (tables: ``kg.search.schema``; built by ``kg.search.build``).
 
 Only this package talks to SQLite. An index file never changes once renamed into place, so
-readers open it read-only and ``immutable`` (no locks, no journal).
+readers open it read-only and ``immutable`` (no locks, no journal). A layer
+(``kg.search.update.layer``) is read together with the full index under it: every method
+statement runs on both, the full index's without the rows the layer hides, and the answers
+are merged in index order; the small tables (concepts, facet codes, vocabulary) are the
+layer's.
 """
 
 from __future__ import annotations
 
+import heapq
 import json
 import sqlite3
 import threading
@@ -13,6 +18,8 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import islice
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +92,18 @@ class _Budget:
         return 1 if self.over() else 0
 
 
+def _connect(path: Path) -> sqlite3.Connection:
+    try:
+        conn = sqlite3.connect(
+            f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True, check_same_thread=False
+        )
+    except sqlite3.Error as exc:
+        raise SearchIndexError(f"{path}: {exc}") from exc
+    # The file never changes: map it rather than copy pages into every connection.
+    conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
+    return conn
+
+
 class SearchIndex:
     """A built index, opened read-only; safe to share between threads (one connection
     per thread)."""
@@ -92,6 +111,11 @@ class SearchIndex:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._local = threading.local()
+        self.base: Path | None = None
+        """The full index under this layer (None: this is a full index)."""
+        self._hidden_count = 0
+        self._layer_rids: frozenset[int] = frozenset()
+        self._layer_methods = 0
         self._concepts: dict[tuple[str, str], Concept] | None = None
         self._concept_list: list[Concept] = []
         self._by_iri: dict[str, Concept] = {}
@@ -111,25 +135,67 @@ class SearchIndex:
         self.version = str(meta["version"])
         self.methods = int(meta["methods"])
         self._dictionary = bytes(meta.get("dictionary") or b"")
+        if "base" in meta:
+            self._open_base(meta)
         self._values: dict[str, tuple[str, str]] = {}
         self._codes: dict[tuple[str, str], str] = {}
         for code, facet, value in conn.execute("SELECT code, facet, value FROM facet_values"):
             self._values[code] = (facet, value)
             self._codes[(facet, value)] = code
 
+    def _open_base(self, meta: dict[str, Any]) -> None:
+        """Check the full index under this layer: the one the layer was made over."""
+        self.base = self.path.with_name(str(meta["base"]))
+        if not self.base.exists():
+            raise SearchIndexError(f"{self.path}: its full index {self.base.name} is gone")
+        try:
+            base_meta = dict(self._base_conn().execute("SELECT key, value FROM meta").fetchall())
+        except sqlite3.Error as exc:
+            raise SearchIndexError(f"{self.base}: {exc}") from exc
+        if (base_meta.get("version"), base_meta.get("built")) != (
+            meta["base_version"],
+            meta["base_built"],
+        ):
+            raise SearchIndexError(f"{self.path}: {self.base.name} is another build now")
+        conn = self._conn()
+        self._hidden_count = int(conn.execute("SELECT count(*) FROM hidden").fetchone()[0])
+        self._layer_rids = frozenset(rid for (rid,) in conn.execute("SELECT rowid FROM methods"))
+        self._layer_methods = len(self._layer_rids)
+
     def _conn(self) -> sqlite3.Connection:
+        """This thread's connection to the file (a layer's, for a layer)."""
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
-            try:
-                conn = sqlite3.connect(
-                    f"file:{self.path}?mode=ro&immutable=1", uri=True, check_same_thread=False
-                )
-            except sqlite3.Error as exc:
-                raise SearchIndexError(f"{self.path}: {exc}") from exc
-            # The file never changes: map it rather than copy pages into every connection.
-            conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
-            self._local.conn = conn
+            conn = self._local.conn = _connect(self.path)
         return conn
+
+    def _base_conn(self) -> sqlite3.Connection:
+        """This thread's connection to the full index under the layer, with the layer
+        attached as ``layer`` (its ``hidden`` rows)."""
+        conn: sqlite3.Connection | None = getattr(self._local, "base", None)
+        if conn is None:
+            assert self.base is not None
+            conn = _connect(self.base)
+            layer = f"{self.path.resolve().as_uri()}?mode=ro&immutable=1"
+            conn.execute("ATTACH DATABASE ? AS layer", (layer,))
+            self._local.base = conn
+        return conn
+
+    def _parts(self) -> list[tuple[sqlite3.Connection, int, bool]]:
+        """(connection, methods, whether the layer hides some of its rows) of the full index
+        and of the layer, or of the one full index."""
+        if self.base is None:
+            return [(self._conn(), self.methods, False)]
+        base_methods = self.methods - self._layer_methods + self._hidden_count
+        return [(self._base_conn(), base_methods, True), (self._conn(), self._layer_methods, False)]
+
+    def _split(self, rids: Sequence[int]) -> list[tuple[sqlite3.Connection, list[int]]]:
+        """The rowids each file holds the rows of."""
+        if self.base is None:
+            return [(self._conn(), list(rids))]
+        layer = [rid for rid in rids if rid in self._layer_rids]
+        full = [rid for rid in rids if rid not in self._layer_rids]
+        return [(self._base_conn(), full), (self._conn(), layer)]
 
     # --- matching ---
 
@@ -146,23 +212,28 @@ class SearchIndex:
         codes = [self._codes.get(pair) for pair in filters]
         if None in codes or (not terms and not codes):
             return Candidates([], True, False)
-        conn = self._conn()
         clock = _Budget(budget)
-        conn.set_progress_handler(clock, 2000)
-        hits: dict[int, str] = {}
-        try:
-            matcher = Matcher(conn, terms, [c for c in codes if c is not None], self.methods)
-            if not terms:
-                for rid in matcher.filtered(cap):
-                    hits[rid] = "filter"
-            else:
-                self._match(matcher, hits, cap, tiers, clock)
-        except sqlite3.OperationalError:
-            if not clock.exhausted:
-                raise
-        finally:
-            conn.set_progress_handler(None, 0)
-        ordered = rank(hits)
+        found: list[tuple[int, str]] = []
+        for conn, methods, hidden in self._parts():
+            conn.set_progress_handler(clock, 2000)
+            hits: dict[int, str] = {}
+            try:
+                matcher = Matcher(
+                    conn, terms, [c for c in codes if c is not None], methods, hidden=hidden
+                )
+                if not terms:
+                    for rid in matcher.filtered(cap):
+                        hits[rid] = "filter"
+                else:
+                    self._match(matcher, hits, cap, tiers, clock)
+            except sqlite3.OperationalError:
+                if not clock.exhausted:
+                    raise
+            finally:
+                conn.set_progress_handler(None, 0)
+            found.extend(hits.items())
+        # Within a tier, each file's matches come in index order: so do both files' merged.
+        ordered = rank(dict(sorted(found, key=itemgetter(0)))) if self.base else rank(dict(found))
         return Candidates(ordered[:cap], not clock.exhausted, len(ordered) > cap)
 
     def _match(
@@ -231,23 +302,29 @@ class SearchIndex:
     # --- details ---
 
     def documents(self, rids: Sequence[int]) -> dict[int, dict[str, Any]]:
-        if not rids:
-            return {}
-        rows = self._conn().execute(
-            "SELECT rowid, doc FROM methods WHERE rowid IN (SELECT value FROM json_each(?))",
-            (json.dumps(list(rids)),),
-        )
-        return {rid: unpack(doc, self._dictionary) for rid, doc in rows}
+        found: dict[int, dict[str, Any]] = {}
+        for conn, part in self._split(rids):
+            if part:
+                rows = conn.execute(
+                    "SELECT rowid, doc FROM methods "
+                    "WHERE rowid IN (SELECT value FROM json_each(?))",
+                    (json.dumps(part),),
+                )
+                found.update((rid, unpack(doc, self._dictionary)) for rid, doc in rows)
+        return {rid: found[rid] for rid in rids if rid in found}
 
     def facet_counts(self, rids: Sequence[int]) -> dict[str, Counter[str]]:
         counts: dict[str, Counter[str]] = {facet: Counter() for facet in FACETS}
         if not rids:
             return counts
-        rows = self._conn().execute(
-            "SELECT codes FROM methods WHERE rowid IN (SELECT value FROM json_each(?))",
-            (json.dumps(list(rids)),),
-        )
-        by_code = Counter(" ".join([codes for (codes,) in rows]).split())
+        by_code: Counter[str] = Counter()
+        for conn, part in self._split(rids):
+            if part:
+                rows = conn.execute(
+                    "SELECT codes FROM methods WHERE rowid IN (SELECT value FROM json_each(?))",
+                    (json.dumps(part),),
+                )
+                by_code.update(" ".join([codes for (codes,) in rows]).split())
         for code, n in by_code.items():
             facet, value = self._values[code]
             counts[facet][value] = n
@@ -297,11 +374,26 @@ class SearchIndex:
         code = self._codes.get((kind, concept_id))
         if code is None:
             return []
-        rows = self._conn().execute(
-            "SELECT rowid FROM fts_names WHERE fts_names MATCH ? ORDER BY rowid LIMIT ? OFFSET ?",
-            ('"' + code + '"', limit, offset),
-        )
-        return [rid for (rid,) in rows]
+        if self.base is None:
+            rows = self._conn().execute(
+                "SELECT rowid FROM fts_names WHERE fts_names MATCH ? ORDER BY rowid "
+                "LIMIT ? OFFSET ?",
+                ('"' + code + '"', limit, offset),
+            )
+            return [rid for (rid,) in rows]
+        streams = [
+            (
+                rid
+                for (rid,) in conn.execute(
+                    "SELECT rowid FROM fts_names WHERE fts_names MATCH ?"
+                    + (" AND rowid NOT IN layer.hidden" if hidden else "")
+                    + " ORDER BY rowid",
+                    ('"' + code + '"',),
+                )
+            )
+            for conn, _, hidden in self._parts()
+        ]
+        return list(islice(heapq.merge(*streams), offset, offset + limit))
 
     # --- method lists ---
 
@@ -323,24 +415,31 @@ class SearchIndex:
         where, params = self._list_filter(under, text)
         if where is None:
             return []
-        rows = self._conn().execute(
-            f"SELECT l.{column}, l.method FROM listing l WHERE l.{column} > ?{where} "
-            f"ORDER BY l.{column} LIMIT ?",
-            (after, *params, limit),
-        )
-        return [(str(key), int(rid)) for key, rid in rows]
+        found: list[tuple[str, int]] = []
+        for conn, _, hidden in self._parts():
+            rows = conn.execute(
+                f"SELECT l.{column}, l.method FROM listing l WHERE l.{column} > ?{where}"
+                + (" AND l.method NOT IN layer.hidden" if hidden else "")
+                + f" ORDER BY l.{column} LIMIT ?",
+                (after, *params, limit),
+            )
+            found.extend((str(key), int(rid)) for key, rid in rows)
+        return sorted(found)[:limit] if self.base else found
 
     def listed_count(self, under: tuple[str, str] | None = None, text: str = "") -> int:
         """How many methods ``listed`` has, with the same ``under`` and ``text``."""
         where, params = self._list_filter(under, text)
         if where is None:
             return 0
-        row = (
-            self._conn()
-            .execute(f"SELECT count(*) FROM listing l WHERE 1{where}", params)
-            .fetchone()
-        )
-        return int(row[0])
+        total = 0
+        for conn, _, hidden in self._parts():
+            row = conn.execute(
+                f"SELECT count(*) FROM listing l WHERE 1{where}"
+                + (" AND l.method NOT IN layer.hidden" if hidden else ""),
+                params,
+            ).fetchone()
+            total += int(row[0])
+        return total
 
     def _list_filter(
         self, under: tuple[str, str] | None, text: str
@@ -407,28 +506,36 @@ class SearchIndex:
         return self._by_key(
             "SELECT n.key, m.id FROM match_names n JOIN methods m ON m.rowid = n.method "
             "WHERE n.key IN ({marks})",
+            " AND n.method NOT IN layer.hidden",
             keys,
         )
 
     def people_named(self, keys: Sequence[str]) -> dict[str, set[str]]:
         """Match key -> the IRIs of the people (``kg:Person``) with a name of that key."""
-        return self._by_key("SELECT key, person FROM person_names WHERE key IN ({marks})", keys)
+        return self._by_key(
+            "SELECT key, person FROM person_names WHERE key IN ({marks})",
+            " AND person NOT IN layer.hidden_people",
+            keys,
+        )
 
-    def _by_key(self, sql: str, keys: Sequence[str]) -> dict[str, set[str]]:
-        """(key, value) rows of ``sql`` for the keys, 500 a statement, gathered by key."""
+    def _by_key(self, sql: str, unhidden: str, keys: Sequence[str]) -> dict[str, set[str]]:
+        """(key, value) rows of ``sql`` for the keys, 500 a statement, gathered by key (in the
+        full index under a layer, with the condition ``unhidden``)."""
         found: dict[str, set[str]] = {}
-        conn = self._conn()
-        for start in range(0, len(keys), 500):
-            batch = list(keys[start : start + 500])
-            for key, value in conn.execute(sql.format(marks=", ".join("?" * len(batch))), batch):
-                found.setdefault(key, set()).add(value)
+        for conn, _, hidden in self._parts():
+            for start in range(0, len(keys), 500):
+                batch = list(keys[start : start + 500])
+                statement = sql.format(marks=", ".join("?" * len(batch)))
+                for key, value in conn.execute(statement + (unhidden if hidden else ""), batch):
+                    found.setdefault(key, set()).add(value)
         return found
 
     def close(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
+        for name in ("conn", "base"):
+            conn = getattr(self._local, name, None)
+            if conn is not None:
+                conn.close()
+                setattr(self._local, name, None)
 
 
 def read_meta(path: Path) -> dict[str, str]:

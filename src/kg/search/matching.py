@@ -90,9 +90,18 @@ class Matcher:
     """One query (normalised words and facet codes) against one connection."""
 
     def __init__(
-        self, conn: sqlite3.Connection, terms: list[str], codes: Sequence[str], methods: int
+        self,
+        conn: sqlite3.Connection,
+        terms: list[str],
+        codes: Sequence[str],
+        methods: int,
+        *,
+        hidden: bool = False,
     ):
         self.conn = conn
+        self.hidden = hidden
+        """The connection is to the full index under a layer, attached as ``layer``: the rows
+        it hides (``layer.hidden``) are no match."""
         self.methods = max(1, methods)
         self.terms = terms
         self.long = [t for t in terms if len(t) >= MIN_INDEXED]
@@ -270,6 +279,7 @@ class Matcher:
         table = _TABLES[scope]
         sql.add(f"FROM {table} f JOIN texts t ON t.rowid = f.rowid WHERE {table} MATCH ?")
         sql.args.append(expression)
+        self._unhidden(sql, "f.rowid")
         if scope == "text":
             self.confirm(sql, _COLUMNS["text"], self.terms)
         else:
@@ -332,10 +342,15 @@ class Matcher:
         join = "JOIN texts t ON t.rowid = f.rowid " if check.parts else ""
         sql = _Sql().add(f"SELECT f.rowid FROM {table} f {join}WHERE {table} MATCH ?", expression)
         sql.add("AND f.rowid > ?", after)
+        self._unhidden(sql, "f.rowid")
         if self._known is not None:
             sql.add("AND f.rowid NOT IN (SELECT value FROM json_each(?))", self._known)
         sql.add(check.text, *check.args).add("ORDER BY f.rowid")
         return (rid for (rid,) in self.conn.execute(sql.text, sql.args))
+
+    def _unhidden(self, sql: _Sql, rowid: str) -> None:
+        if self.hidden:
+            sql.add(f"AND {rowid} NOT IN layer.hidden")
 
     def _few(self, key: int) -> bool:
         """At most MANY_NAMES names have the key."""
@@ -360,6 +375,7 @@ class Matcher:
             f"WHERE n.key = ? AND n.method > ? AND instr(t.{column}, ?) > 0",
             key, after, f"\n{self.joined}\n" if exact else f"\n{self.joined}",
         )  # fmt: skip
+        self._unhidden(sql, "n.method")
         if self._known is not None:
             sql.add("AND n.method NOT IN (SELECT value FROM json_each(?))", self._known)
         for code in self.codes:
@@ -370,10 +386,10 @@ class Matcher:
     def filtered(self, cap: int) -> list[int]:
         """Without words: the methods of every filter, in index order."""
         expression = " AND ".join(quote(code) for code in self.codes)
-        rows = self.conn.execute(
-            "SELECT rowid FROM fts_names WHERE fts_names MATCH ? LIMIT ?", (expression, cap + 1)
-        )
-        return [rid for (rid,) in rows]
+        sql = _Sql().add("SELECT rowid FROM fts_names WHERE fts_names MATCH ?", expression)
+        self._unhidden(sql, "rowid")
+        sql.add("ORDER BY rowid LIMIT ?", cap + 1)
+        return [rid for (rid,) in self.conn.execute(sql.text, sql.args)]
 
 
 def rank(hits: dict[int, str]) -> list[tuple[int, str]]:

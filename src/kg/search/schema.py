@@ -2,8 +2,10 @@
 compressed documents.
 
 One SQLite file per store snapshot, never changed once it is in place: a full build writes
-it from the store, an update (``kg.search.update``) copies the previous snapshot's and changes
-the copy. Tables:
+it from the store; an update (``kg.search.update``) writes a layer over the last full index
+(the rows of what changed since, ``LAYER_SCHEMA``'s tables naming the full index's rows they
+hide, whole copies of the small tables) or, past a number of changes, a copy of the full
+index changed. Tables:
 
 ``methods``      one row per method: rowid (the order of labels, shortest first), id, the
                  codes of its facet values (space-separated), and its document (every
@@ -104,6 +106,27 @@ CREATE TABLE listing(method INTEGER PRIMARY KEY, by_name TEXT NOT NULL,
 CREATE TABLE vocab(word TEXT PRIMARY KEY, freq INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE vocab_del(del TEXT NOT NULL, word TEXT NOT NULL);
 """
+
+INDEXES = (
+    "CREATE INDEX vocab_del_del ON vocab_del(del)",
+    "CREATE INDEX methods_id ON methods(id)",
+    "CREATE INDEX match_names_method ON match_names(method)",
+    "CREATE INDEX person_names_person ON person_names(person)",
+    "CREATE INDEX listing_by_name ON listing(by_name)",
+    "CREATE INDEX listing_by_year ON listing(by_year)",
+    "CREATE INDEX listing_by_newest ON listing(by_newest)",
+    "CREATE INDEX listing_by_usage ON listing(by_usage)",
+)
+"""The B-trees a full build makes once its tables are written (a layer, at once)."""
+
+LAYER_SCHEMA = """
+CREATE TABLE hidden(rowid INTEGER PRIMARY KEY);
+CREATE TABLE hidden_people(person TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE TABLE changed(iri TEXT PRIMARY KEY, concept INTEGER NOT NULL) WITHOUT ROWID;
+"""
+"""A layer's own tables: the rowids of the full index's methods it replaces or removes, the
+people whose names it replaces, and every method, person (0) and concept (1) changed since
+the full index."""
 
 # --- facet codes ---------------------------------------------------------------------------
 #

@@ -8,7 +8,8 @@ snapshot, written to a temporary file and renamed into place. So:
   after publishing it (``refresh_after_write``), a write through ``/store`` starts that in
   the background (``refresh_in_background``); ``kg reindex`` rebuilds it;
 - a write of named graphs that recorded what it changed (``kg.services.search_changes``)
-  gets an index made from the previous one for those methods only (``kg.search.update``);
+  gets an index made from the previous one for those methods only (``kg.search.update``):
+  a layer over the last full index, which is kept while a kept index is a layer over it;
 - a reader uses the index named after ``store.version()``; when it is missing (a write
   through ``/sparql`` or ``/store``, a process killed between publishing and indexing, an
   index deleted by hand) it is built on first use, in a background thread. Meanwhile
@@ -49,7 +50,7 @@ from kg.search.index import (
     SearchIndexError,
 )
 from kg.search.text import Fragment, fragments, normalise, terms_found, terms_of
-from kg.search.update import IndexUpdateError, update
+from kg.search.update import LAYER_METHODS, IndexUpdateError, layer, layering, update
 from kg.services.context import Context
 from kg.services.rich_text import plain_text
 from kg.services.search_changes import (
@@ -156,13 +157,9 @@ def build_index(ctx: Context, *, force: bool = False) -> BuildReport | None:
             (e for e in directory.glob("*.sqlite") if e.name != path.name),
             key=lambda e: e.stat().st_mtime,
         )
-        kept = {
-            path.name,
-            "build.lock",
-            LOCK,
-            *(e.name for e in others[-1:]),
-            *kept_records(directory),
-        }
+        kept = {path.name, *(e.name for e in others[-1:])}
+        kept |= {base for name in kept if (base := _base_of(directory / name)) is not None}
+        kept |= {"build.lock", LOCK, *kept_records(directory)}
         for entry in directory.iterdir():
             # Under the lock no other build runs: every temporary file is a leftover.
             if entry.name not in kept:
@@ -170,10 +167,20 @@ def build_index(ctx: Context, *, force: bool = False) -> BuildReport | None:
     return report
 
 
+def _base_of(path: Path) -> str | None:
+    """The name of the full index under the layer ``path`` (None: none, or no such file)."""
+    try:
+        return layering(path).base
+    except (OSError, sqlite3.Error):
+        return None
+
+
 def _update(ctx: Context, change: Change) -> BuildReport | None:
-    """The index of ``change.after`` made from that of ``change.before``
-    (``kg.search.update``), or None when that cannot be done (the caller builds it anew)."""
+    """The index of ``change.after`` made from that of ``change.before``: a layer over the
+    last full index, or past ``LAYER_METHODS`` changes since it a full index again
+    (``kg.search.update``); None when that cannot be done (the caller builds it anew)."""
     version = change.after
+    source = index_path(ctx, change.before)
 
     def rows(name: str, param: str, values: frozenset[str]) -> Iterator[tuple[str, ...]]:
         ordered = sorted(values)
@@ -184,15 +191,24 @@ def _update(ctx: Context, change: Change) -> BuildReport | None:
             yield from ctx.store.select_rows(query, version=version, languages=True)
 
     try:
-        return update(
-            index_path(ctx, change.before),
+        since = layering(source)
+        methods, concepts = change.methods, change.concepts
+        write = layer
+        if len(since.methods | methods) > LAYER_METHODS:
+            # Every change since the full index, into a copy of it.
+            write = update
+            if since.base is not None:
+                source = source.with_name(since.base)
+                methods, concepts = since.methods | methods, since.concepts | concepts
+        return write(
+            source,
             index_path(ctx, version),
             version=version,
             base_iri=ctx.settings.base_iri,
-            methods=change.methods,
-            documents=rows("search-documents-of", "method", change.methods),
-            concepts=change.concepts,
-            concept_rows=rows("search-concepts-of", "concept", change.concepts),
+            methods=methods,
+            documents=rows("search-documents-of", "method", methods),
+            concepts=concepts,
+            concept_rows=rows("search-concepts-of", "concept", concepts),
         )
     except (IndexUpdateError, OSError, sqlite3.Error) as exc:
         log.warning("the search index of %s is built anew: %s", version, exc)
