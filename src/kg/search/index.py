@@ -433,12 +433,15 @@ class SearchIndex:
             return 0
         total = 0
         for conn, _, hidden in self._parts():
-            row = conn.execute(
-                f"SELECT count(*) FROM listing l WHERE 1{where}"
-                + (" AND l.method NOT IN layer.hidden" if hidden else ""),
-                params,
-            ).fetchone()
-            total += int(row[0])
+            row = conn.execute(f"SELECT count(*) FROM listing l WHERE 1{where}", params)
+            total += int(row.fetchone()[0])
+            if hidden:  # fewer than the rows counted: the hidden ones counted apart
+                row = conn.execute(
+                    "SELECT count(*) FROM layer.hidden h "
+                    f"CROSS JOIN listing l ON l.method = h.rowid WHERE 1{where}",
+                    params,
+                )
+                total -= int(row.fetchone()[0])
         return total
 
     def _list_filter(
