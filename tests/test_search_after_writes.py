@@ -16,10 +16,10 @@ from flask.testing import FlaskClient
 
 from kg.search.build import build
 from kg.search.index import read_meta
-from kg.services import search_changes
+from kg.services import search, search_changes
 from kg.services.context import Context
 from kg.services.imports.service import import_files
-from kg.services.search import build_index, current_index, index_path
+from kg.services.search import build_index, current_index, index_dir, index_path
 from kg.services.search_changes import tracking
 from kg.web import create_app
 from tests.test_search_incremental import _content
@@ -106,6 +106,27 @@ def test_graph_store_writes_update_the_index_from_the_previous_one(
     assert response.status_code == 204
     assert _same_as_full(ctx, tmp_path)["methods"] == 1
     assert _found(ctx, "wombat") == set()
+
+
+def test_past_the_layer_limit_a_write_is_seen_at_once_then_the_index_is_full_again(
+    curated_copy: Context, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ctx = curated_copy
+    monkeypatch.setattr(search, "LAYER_METHODS", 1)
+    client = _client(ctx)
+    current_index(ctx, wait=None)
+    full = index_path(ctx, ctx.store.version()).name
+    _put(client, f"{BASE}graph/quokka", QUOKKA.replace("{label}", "Quokka sampling"))
+    index = current_index(ctx, wait=None, previous=False)
+    assert index is not None and index.base == index_dir(ctx) / full
+    assert _same_as_full(ctx, tmp_path)["methods"] == 1
+    second = QUOKKA.replace("quokka-sampling", "wombat-sampling")
+    _put(client, f"{BASE}graph/wombat", second.replace("{label}", "Wombat sampling"))
+    index = current_index(ctx, wait=None, previous=False)
+    assert index is not None and index.base is None  # both changes, in a copy of the full one
+    assert _same_as_full(ctx, tmp_path)["methods"] == 2
+    assert _found(ctx, "quokka") == {"quokka-sampling"}
+    assert _found(ctx, "wombat") == {"wombat-sampling"}
 
 
 def test_a_changed_name_reindexes_the_methods_of_that_person(

@@ -33,7 +33,7 @@ import math
 import re
 import sqlite3
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -50,7 +50,14 @@ from kg.search.index import (
     SearchIndexError,
 )
 from kg.search.text import Fragment, fragments, normalise, terms_found, terms_of
-from kg.search.update import LAYER_METHODS, IndexUpdateError, layer, layering, update
+from kg.search.update import (
+    LAYER_METHODS,
+    IndexUpdateError,
+    Layering,
+    layer,
+    layering,
+    update,
+)
 from kg.services.context import Context
 from kg.services.rich_text import plain_text
 from kg.services.search_changes import (
@@ -176,11 +183,13 @@ def _base_of(path: Path) -> str | None:
 
 
 def _update(ctx: Context, change: Change) -> BuildReport | None:
-    """The index of ``change.after`` made from that of ``change.before``: a layer over the
-    last full index, or past ``LAYER_METHODS`` changes since it a full index again
-    (``kg.search.update``); None when that cannot be done (the caller builds it anew)."""
+    """The index of ``change.after`` made from that of ``change.before``
+    (``kg.search.update``): a layer over the last full index; past ``LAYER_METHODS`` methods
+    changed since that index, once the layer is in place (readers see the write), a full
+    index again for the same snapshot, renamed over it; a write of more methods than that,
+    a full index at once. None when that cannot be done (the caller builds it anew)."""
     version = change.after
-    source = index_path(ctx, change.before)
+    source, target = index_path(ctx, change.before), index_path(ctx, version)
 
     def rows(name: str, param: str, values: frozenset[str]) -> Iterator[tuple[str, ...]]:
         ordered = sorted(values)
@@ -190,26 +199,30 @@ def _update(ctx: Context, change: Change) -> BuildReport | None:
             )
             yield from ctx.store.select_rows(query, version=version, languages=True)
 
-    try:
-        since = layering(source)
-        methods, concepts = change.methods, change.concepts
-        write = layer
-        if len(since.methods | methods) > LAYER_METHODS:
-            # Every change since the full index, into a copy of it.
-            write = update
-            if since.base is not None:
-                source = source.with_name(since.base)
-                methods, concepts = since.methods | methods, since.concepts | concepts
-        return write(
+    def write(how: Callable[..., BuildReport], source: Path, since: Layering) -> BuildReport:
+        return how(
             source,
-            index_path(ctx, version),
+            target,
             version=version,
             base_iri=ctx.settings.base_iri,
-            methods=methods,
-            documents=rows("search-documents-of", "method", methods),
-            concepts=concepts,
-            concept_rows=rows("search-concepts-of", "concept", concepts),
+            methods=since.methods,
+            documents=rows("search-documents-of", "method", since.methods),
+            concepts=since.concepts,
+            concept_rows=rows("search-concepts-of", "concept", since.concepts),
         )
+
+    try:
+        before = layering(source)
+        full = source if before.base is None else source.with_name(before.base)
+        this = Layering(before.base, change.methods, change.concepts)
+        if len(change.methods) <= LAYER_METHODS:
+            report = write(layer, source, this)
+            if len(before.methods | change.methods) <= LAYER_METHODS:
+                return report
+        # Every change since the full index, into a copy of it.
+        return write(update, full, layering(target) if target.exists() else
+                     Layering(None, before.methods | change.methods,
+                              before.concepts | change.concepts))  # fmt: skip
     except (IndexUpdateError, OSError, sqlite3.Error) as exc:
         log.warning("the search index of %s is built anew: %s", version, exc)
         return None
@@ -268,7 +281,8 @@ def current_index(
         thread = _start_build(ctx, slot, version)
         earlier = slot.index
         if previous and earlier is not None and earlier.path.exists():
-            return earlier
+            if earlier.base is None or earlier.base.exists():
+                return earlier
         if previous:
             # A process that had none open, or whose index other processes' builds have
             # removed since (two writes ago): the newest on disk.
