@@ -26,7 +26,7 @@ from kg.search.build import build
 from kg.search.index import SearchIndex, SearchIndexError
 from kg.search.schema import LIST_ORDERS, SUGGEST_TIERS, TIERS, unpack
 from kg.search.text import terms_of
-from kg.search.update import layer, layering, update
+from kg.search.update import IndexUpdateError, layer, layering, update
 from kg.services.context import Context
 
 BASE = "https://w3id.org/rmkg/"
@@ -470,6 +470,8 @@ def test_a_layer_whose_full_index_was_built_again_is_refused(
     other.replace(base)
     with pytest.raises(SearchIndexError, match="another build"):
         SearchIndex(layered)
+    with pytest.raises(IndexUpdateError, match="not the full index"):
+        _layered(tmp_path, layered, "v2", documents, concepts, some)
     base.unlink()
     with pytest.raises(SearchIndexError, match="is gone"):
         SearchIndex(layered)

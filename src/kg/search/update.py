@@ -353,6 +353,13 @@ def _apply(
         dictionary = bytes(meta.get("dictionary") or b"")
         if meta.get("schema") != SCHEMA_VERSION or not dictionary or "words" not in meta:
             raise IndexUpdateError(f"{path.name}: index schema {meta.get('schema')}")
+        if full is not None:
+            under = dict(conn.execute("SELECT key, value FROM base.meta").fetchall())
+            if (under.get("version"), under.get("built")) != (
+                meta["base_version"],
+                meta["base_built"],
+            ):
+                raise IndexUpdateError(f"{full.name} is not the full index the layer is over")
         concepts = _stored_concepts(conn)
         _update_concepts(conn, concepts, changed, base)
         concept_iri = {(c.kind, c.id): iri for iri, c in concepts.items()}
