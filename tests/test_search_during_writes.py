@@ -4,6 +4,7 @@ search answers from the previous one (and says so), then from the new one. On ev
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ import kg.services.search as search_service
 from kg.services.context import Context
 from kg.services.loading import load_files
 from kg.services.search import current_index, index_dir, search
+from tests.test_search_after_writes import QUOKKA, _client, _put
 
 NEW_METHOD = """
 PREFIX kg: <https://w3id.org/rmkg/ontology#>
@@ -116,3 +118,24 @@ def test_a_process_whose_index_was_removed_since_answers_from_the_newest_on_disk
     new = current_index(ctx, wait=None, previous=False)
     assert new is not None and new.version == ctx.store.version()
     assert ids(ctx, "numbat") == (["numbat-sampling"], False)
+
+
+def test_a_process_whose_layer_lost_its_full_index_does_not_answer_from_it(
+    curated_copy: Context,
+) -> None:
+    """A web worker has a layer open (kg.search.update.layer) whose full index other
+    workers' builds have since removed: a thread of it that had not read the full index yet
+    takes the newest usable index rather than failing on the missing file."""
+    ctx = curated_copy
+    client = _client(ctx)
+    current_index(ctx, wait=None)
+    _put(client, f"{ctx.settings.base_iri}graph/quokka", QUOKKA.replace("{label}", "Quokka"))
+    opened = current_index(ctx, wait=None, previous=False)
+    assert opened is not None and opened.base is not None
+    opened.base.unlink()
+    ctx.store.update(_new_method("numbat"), base_iri=ctx.settings.base_iri)
+    found: list[tuple[list[str], bool]] = []
+    thread = threading.Thread(target=lambda: found.append(ids(ctx, "quokka")))
+    thread.start()
+    thread.join()
+    assert found == [(["quokka-sampling"], False)]

@@ -97,10 +97,11 @@ def _connect(path: Path) -> sqlite3.Connection:
         conn = sqlite3.connect(
             f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True, check_same_thread=False
         )
+        # The file never changes: map it rather than copy pages into every connection. (The
+        # first statement opens the file.)
+        conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
     except sqlite3.Error as exc:
         raise SearchIndexError(f"{path}: {exc}") from exc
-    # The file never changes: map it rather than copy pages into every connection.
-    conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
     return conn
 
 
