@@ -246,7 +246,7 @@ def test_load_builds_the_index_of_the_new_snapshot(store_ctx: Context, tmp_path:
     load_files(store_ctx, [Path(store_ctx.settings.data_dir)])
     third = store_ctx.store.version()
     kept = {p.name for p in index_dir(store_ctx).glob("*.sqlite")}
-    # ... and the full index under them when they are layers (kg.search.update.layer).
+    # ... and the full index under them when they are layers (kg.search.update).
     under = {layering(index_path(store_ctx, v)).base for v in (second, third)}
     assert under == {index_path(store_ctx, first).name}
     assert kept == {index_path(store_ctx, v).name for v in (first, second, third)}

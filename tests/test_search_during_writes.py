@@ -123,7 +123,7 @@ def test_a_process_whose_index_was_removed_since_answers_from_the_newest_on_disk
 def test_a_process_whose_layer_lost_its_full_index_does_not_answer_from_it(
     curated_copy: Context,
 ) -> None:
-    """A web worker has a layer open (kg.search.update.layer) whose full index other
+    """A web worker has a layer open (kg.search.update) whose full index other
     workers' builds have since removed: a thread of it that had not read the full index yet
     takes the newest usable index rather than failing on the missing file."""
     ctx = curated_copy

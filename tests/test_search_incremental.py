@@ -26,7 +26,7 @@ from kg.search.build import build
 from kg.search.index import SearchIndex, SearchIndexError
 from kg.search.schema import LIST_ORDERS, SUGGEST_TIERS, TIERS, unpack
 from kg.search.text import terms_of
-from kg.search.update import IndexUpdateError, layer, layering, update
+from kg.search.update import IndexUpdateError, layering, update
 from kg.services.context import Context
 
 BASE = "https://w3id.org/rmkg/"
@@ -358,8 +358,8 @@ def _layered(
     changed_concepts: frozenset[str] = frozenset(),
 ) -> Path:
     target = tmp_path / f"{name}.sqlite"
-    report = layer(
-        source, target, version=name, base_iri=BASE, methods=changed,
+    report = update(
+        source, target, version=name, base_iri=BASE, methods=changed, layered=True,
         documents=[r for r in after if r[0] in changed], concepts=changed_concepts,
         concept_rows=[r for r in concepts if r[0] in changed_concepts],
     )  # fmt: skip

@@ -2,7 +2,7 @@
 
 Only this package talks to SQLite. An index file never changes once renamed into place, so
 readers open it read-only and ``immutable`` (no locks, no journal). A layer
-(``kg.search.update.layer``) is read together with the full index under it: every method
+(``kg.search.update``) is read together with the full index under it: every method
 statement runs on both, the full index's without the rows the layer hides, and the answers
 are merged in index order; the small tables (concepts, facet codes, vocabulary) are the
 layer's.

@@ -4,15 +4,15 @@ Two ways, both atomic (a temporary file renamed into place; readers keep the pre
 until then), both making the changed methods' rows with the code of a full build
 (``build._Writer``) from the rows ``search-documents-of.rq`` gives for them:
 
-- ``layer``: a small file over the last full index, holding the rows of every method and
-  person changed since that index (``hidden`` names the full index's rows they replace or
-  remove) and whole copies of the small tables (concepts with their counts, facet codes,
-  vocabulary, meta). The next update copies the layer, not the full index: at a million
-  methods an update writes a few megabytes instead of 4 GB. ``SearchIndex`` reads the two
-  as one.
-- ``update``: the full index copied and changed in place: when a layer would hold more than
-  ``LAYER_METHODS`` changes, the full index with every change since (the layer's
-  ``changed``) becomes the next full index.
+- a layer (``update(..., layered=True)``): a small file over the last full index, holding
+  the rows of every method and person changed since that index (``hidden`` names the full
+  index's rows they replace or remove) and whole copies of the small tables (concepts with
+  their counts, facet codes, vocabulary, meta). The next update copies the layer, not the
+  full index: at a million methods an update writes a few megabytes instead of 4 GB.
+  ``SearchIndex`` reads the two as one.
+- a full index (``update``): the full index copied and changed in place: when a layer would
+  hold more than ``LAYER_METHODS`` changes, the full index with every change since (the
+  layer's ``changed``) becomes the next full index.
 
 What differs from a full build of the same snapshot, by design:
 
@@ -37,8 +37,9 @@ import sqlite3
 import threading
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from kg.search.build import (
@@ -120,60 +121,50 @@ def update(
     documents: Iterable[Sequence[str]],
     concepts: Iterable[str] = (),
     concept_rows: Iterable[Sequence[str]] = (),
+    layered: bool = False,
 ) -> BuildReport:
     """Write to ``target`` the index ``source`` with the rows of ``methods`` (IRIs of
     methods and people) replaced by those of ``documents`` (rows of
     ``search-documents-of.rq`` for exactly those; a method without a "method" row leaves the
     index), and the fields and families ``concepts`` by ``concept_rows``
     (``search-concepts-of.rq``), atomically. A concept that moved in the hierarchy or is
-    gone raises IndexUpdateError (build anew)."""
-    started = time.perf_counter()
-    tmp = target.with_name(f"{target.name}.tmp-{os.getpid()}-{threading.get_ident()}")
-    tmp.unlink(missing_ok=True)
-    phases: dict[str, float] = {}
-    try:
-        shutil.copyfile(source, tmp)
-        phases["copy"] = round(time.perf_counter() - started, 2)
-        changed = _Changed(set(methods), documents, set(concepts), concept_rows)
-        count = _apply(tmp, version, base_iri, changed)
-        phases["update"] = round(time.perf_counter() - started - phases["copy"], 2)
-        publish(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return BuildReport(
-        target, version, count, time.perf_counter() - started, target.stat().st_size, phases,
-        updated=len(changed.methods),
-    )  # fmt: skip
-
-
-def layer(
-    source: Path,
-    target: Path,
-    *,
-    version: str,
-    base_iri: str,
-    methods: Iterable[str],
-    documents: Iterable[Sequence[str]],
-    concepts: Iterable[str] = (),
-    concept_rows: Iterable[Sequence[str]] = (),
-) -> BuildReport:
-    """Like ``update``, but write to ``target`` a layer over the full index under ``source``
-    (``source`` itself, or the full index of the layer ``source``), with ``source``'s
-    changes and these."""
-    started = time.perf_counter()
-    tmp = target.with_name(f"{target.name}.tmp-{os.getpid()}-{threading.get_ident()}")
-    tmp.unlink(missing_ok=True)
-    phases: dict[str, float] = {}
+    gone raises IndexUpdateError (build anew). ``layered``: a layer over the full index
+    under ``source`` (``source`` itself, or the full index of the layer ``source``), with
+    ``source``'s changes and these; else a copy of ``source``, a full index, changed."""
+    changed = _Changed(set(methods), documents, set(concepts), concept_rows)
+    if not layered:
+        return _written(target, version, base_iri, changed, partial(shutil.copyfile, source))
     base_name = layering(source).base
     base = source if base_name is None else source.with_name(base_name)
-    try:
+
+    def start(tmp: Path) -> None:
         if base_name is None:
             _new_layer(tmp, base)
         else:
             shutil.copyfile(source, tmp)
+
+    return _written(target, version, base_iri, changed, start, full=base)
+
+
+def _written(
+    target: Path,
+    version: str,
+    base_iri: str,
+    changed: _Changed,
+    start: Callable[[Path], object],
+    *,
+    full: Path | None = None,
+) -> BuildReport:
+    """``target`` made by ``start`` (into a temporary file) and ``_apply``, renamed into
+    place when complete."""
+    started = time.perf_counter()
+    tmp = target.with_name(f"{target.name}.tmp-{os.getpid()}-{threading.get_ident()}")
+    tmp.unlink(missing_ok=True)
+    phases: dict[str, float] = {}
+    try:
+        start(tmp)
         phases["copy"] = round(time.perf_counter() - started, 2)
-        changed = _Changed(set(methods), documents, set(concepts), concept_rows)
-        count = _apply(tmp, version, base_iri, changed, full=base)
+        count = _apply(tmp, version, base_iri, changed, full=full)
         phases["update"] = round(time.perf_counter() - started - phases["copy"], 2)
         publish(tmp, target)
     finally:
@@ -220,26 +211,52 @@ def _stored_concepts(conn: sqlite3.Connection) -> dict[str, _Concept]:
 class _Removal:
     """What the removed rows held: to subtract from the counts."""
 
-    def __init__(self) -> None:
+    def __init__(
+        self, facet_of: dict[str, tuple[str, str]], concept_iri: dict[tuple[str, str], str]
+    ) -> None:
+        self.facet_of = facet_of
+        self.concept_iri = concept_iri
         self.direct: Counter[str] = Counter()
         self.totals: Counter[tuple[str, str]] = Counter()
         self.vocab: Counter[str] = Counter()
         self.grams: Counter[tuple[str, int]] = Counter()
         """(trigram, 0 for fts_names or 1 for fts_text) -> methods that no longer have it."""
 
+    def count_out(self, codes: str, doc: dict[str, object]) -> None:
+        """A method's fields, families and facet values, no longer counted."""
+        for kind in ("field", "family"):
+            ids = doc.get(kind)
+            for cid in ids if isinstance(ids, list) else []:
+                iri = self.concept_iri.get((kind, str(cid)))
+                if iri is not None:
+                    self.direct[iri] += 1
+        for code in codes.split():
+            self.totals[self.facet_of[code]] += 1
 
-def _remove(
-    conn: sqlite3.Connection,
-    rid: int,
-    codes: str,
-    doc: dict[str, object],
-    removed: _Removal,
-    facet_of: dict[str, tuple[str, str]],
-    concept_iri: dict[tuple[str, str], str],
-) -> None:
+
+def _take_out(
+    conn: sqlite3.Connection, rid: int, codes: str, doc: dict[str, object], removed: _Removal,
+    *, hide: bool = False,
+) -> None:  # fmt: skip
+    """Take method ``rid``'s rows out of the index and its counts; with ``hide`` (a layer,
+    the full index attached as ``base``) hide the full index's rows instead (their trigrams
+    stay counted in the full index's ``grams``: they only plan searches)."""
     labels, aliases, other = conn.execute(
-        "SELECT labels, aliases, other FROM texts WHERE rowid = ?", (rid,)
+        f"SELECT labels, aliases, other FROM {'base.' if hide else ''}texts WHERE rowid = ?",
+        (rid,),
     ).fetchone()
+    for kind_number, column in ((LABEL, labels), (ALIAS, aliases)):
+        for name in filter(None, column.split("\n")):
+            removed.vocab.update(latin_words(name))
+            if not hide:
+                conn.executemany(
+                    "DELETE FROM names WHERE key = ? AND method = ?",
+                    [(key, rid) for key in name_keys(kind_number, name)],
+                )
+    removed.count_out(codes, doc)
+    if hide:
+        conn.execute("INSERT INTO hidden VALUES (?)", (rid,))
+        return
     indexed = [t + "\n" if t else t for t in (labels, aliases, other)]
     joined = codes.replace(" ", "")
     conn.execute(
@@ -253,55 +270,9 @@ def _remove(
         (rid, *indexed, joined),
     )
     removed.grams.update(_grams_of(indexed, joined))
-    for kind_number, column in ((LABEL, labels), (ALIAS, aliases)):
-        for name in filter(None, column.split("\n")):
-            conn.executemany(
-                "DELETE FROM names WHERE key = ? AND method = ?",
-                [(key, rid) for key in name_keys(kind_number, name)],
-            )
-            removed.vocab.update(latin_words(name))
     for table, column in (("match_names", "method"), ("listing", "method"),
                           ("methods", "rowid"), ("texts", "rowid")):  # fmt: skip
         conn.execute(f"DELETE FROM {table} WHERE {column} = ?", (rid,))
-    _counted_out(codes, doc, removed, facet_of, concept_iri)
-
-
-def _hide(
-    conn: sqlite3.Connection,
-    rid: int,
-    codes: str,
-    doc: dict[str, object],
-    removed: _Removal,
-    facet_of: dict[str, tuple[str, str]],
-    concept_iri: dict[tuple[str, str], str],
-) -> None:
-    """A layer hides the full index's rows of method ``rid`` (its trigrams stay counted in
-    the full index's ``grams``: they only plan searches)."""
-    labels, aliases = conn.execute(
-        "SELECT labels, aliases FROM base.texts WHERE rowid = ?", (rid,)
-    ).fetchone()
-    for column in (labels, aliases):
-        for name in filter(None, column.split("\n")):
-            removed.vocab.update(latin_words(name))
-    conn.execute("INSERT INTO hidden VALUES (?)", (rid,))
-    _counted_out(codes, doc, removed, facet_of, concept_iri)
-
-
-def _counted_out(
-    codes: str,
-    doc: dict[str, object],
-    removed: _Removal,
-    facet_of: dict[str, tuple[str, str]],
-    concept_iri: dict[tuple[str, str], str],
-) -> None:
-    for kind in ("field", "family"):
-        ids = doc.get(kind)
-        for cid in ids if isinstance(ids, list) else []:
-            iri = concept_iri.get((kind, str(cid)))
-            if iri is not None:
-                removed.direct[iri] += 1
-    for code in codes.split():
-        removed.totals[facet_of[code]] += 1
 
 
 @dataclass
@@ -368,29 +339,24 @@ def _apply(
         facet_of = {code: pair for pair, code in writer.codes.items()}
         known_codes = set(facet_of)
 
-        removed = _Removal()
+        removed = _Removal(facet_of, concept_iri)
         numbers: dict[str, int] = {}
+        # A changed method's rows: in the index (or layer), else (in a layer) the full
+        # index's, unless an earlier layer hid them already.
+        lookups = [("methods WHERE", False)]
+        if full is not None:
+            lookups.append(("base.methods WHERE rowid NOT IN (SELECT rowid FROM hidden) AND", True))
         for iri in sorted(methods):
-            found = conn.execute(
-                "SELECT rowid, codes, doc FROM methods WHERE id = ?",
-                (short_id(iri, base, "method"),),
-            ).fetchone()
-            if found is not None:
-                rid, codes, blob = found
-                numbers[iri] = rid
-                doc = unpack(blob, dictionary)
-                _remove(conn, rid, codes, doc, removed, facet_of, concept_iri)
-            elif full is not None:
+            for source, hide in lookups:
                 found = conn.execute(
-                    "SELECT rowid, codes, doc FROM base.methods WHERE id = ? "
-                    "AND rowid NOT IN (SELECT rowid FROM hidden)",
+                    f"SELECT rowid, codes, doc FROM {source} id = ?",
                     (short_id(iri, base, "method"),),
                 ).fetchone()
                 if found is not None:
                     rid, codes, blob = found
                     numbers[iri] = rid
-                    _hide(conn, rid, codes, unpack(blob, dictionary), removed, facet_of,
-                          concept_iri)  # fmt: skip
+                    _take_out(conn, rid, codes, unpack(blob, dictionary), removed, hide=hide)
+                    break
 
         conn.executemany(
             "DELETE FROM person_names WHERE person = ?", [(iri,) for iri in sorted(methods)]

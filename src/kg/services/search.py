@@ -33,7 +33,7 @@ import math
 import re
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -54,7 +54,6 @@ from kg.search.update import (
     LAYER_METHODS,
     IndexUpdateError,
     Layering,
-    layer,
     layering,
     update,
 )
@@ -199,8 +198,8 @@ def _update(ctx: Context, change: Change) -> BuildReport | None:
             )
             yield from ctx.store.select_rows(query, version=version, languages=True)
 
-    def write(how: Callable[..., BuildReport], source: Path, since: Layering) -> BuildReport:
-        return how(
+    def write(layered: bool, source: Path, since: Layering) -> BuildReport:
+        return update(
             source,
             target,
             version=version,
@@ -209,6 +208,7 @@ def _update(ctx: Context, change: Change) -> BuildReport | None:
             documents=rows("search-documents-of", "method", since.methods),
             concepts=since.concepts,
             concept_rows=rows("search-concepts-of", "concept", since.concepts),
+            layered=layered,
         )
 
     try:
@@ -216,11 +216,11 @@ def _update(ctx: Context, change: Change) -> BuildReport | None:
         full = source if before.base is None else source.with_name(before.base)
         this = Layering(before.base, change.methods, change.concepts)
         if len(change.methods) <= LAYER_METHODS:
-            report = write(layer, source, this)
+            report = write(True, source, this)
             if len(before.methods | change.methods) <= LAYER_METHODS:
                 return report
         # Every change since the full index, into a copy of it.
-        return write(update, full, layering(target) if target.exists() else
+        return write(False, full, layering(target) if target.exists() else
                      Layering(None, before.methods | change.methods,
                               before.concepts | change.concepts))  # fmt: skip
     except (IndexUpdateError, OSError, sqlite3.Error) as exc:
