@@ -92,11 +92,14 @@ class _Budget:
         return 1 if self.over() else 0
 
 
+def _uri(path: Path) -> str:
+    """An index file read-only and immutable (no locks, no journal)."""
+    return f"{path.resolve().as_uri()}?mode=ro&immutable=1"
+
+
 def _connect(path: Path) -> sqlite3.Connection:
     try:
-        conn = sqlite3.connect(
-            f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True, check_same_thread=False
-        )
+        conn = sqlite3.connect(_uri(path), uri=True, check_same_thread=False)
         # The file never changes: map it rather than copy pages into every connection. (The
         # first statement opens the file.)
         conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
@@ -177,8 +180,7 @@ class SearchIndex:
         if conn is None:
             assert self.base is not None
             conn = _connect(self.base)
-            layer = f"{self.path.resolve().as_uri()}?mode=ro&immutable=1"
-            conn.execute("ATTACH DATABASE ? AS layer", (layer,))
+            conn.execute("ATTACH DATABASE ? AS layer", (_uri(self.path),))
             self._local.base = conn
         return conn
 

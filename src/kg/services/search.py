@@ -53,7 +53,6 @@ from kg.search.text import Fragment, fragments, normalise, terms_found, terms_of
 from kg.search.update import (
     LAYER_METHODS,
     IndexUpdateError,
-    Layering,
     layering,
     update,
 )
@@ -198,31 +197,31 @@ def _update(ctx: Context, change: Change) -> BuildReport | None:
             )
             yield from ctx.store.select_rows(query, version=version, languages=True)
 
-    def write(layered: bool, source: Path, since: Layering) -> BuildReport:
+    def write(
+        layered: bool, source: Path, methods: frozenset[str], concepts: frozenset[str]
+    ) -> BuildReport:
         return update(
             source,
             target,
             version=version,
             base_iri=ctx.settings.base_iri,
-            methods=since.methods,
-            documents=rows("search-documents-of", "method", since.methods),
-            concepts=since.concepts,
-            concept_rows=rows("search-concepts-of", "concept", since.concepts),
+            methods=methods,
+            documents=rows("search-documents-of", "method", methods),
+            concepts=concepts,
+            concept_rows=rows("search-concepts-of", "concept", concepts),
             layered=layered,
         )
 
     try:
         before = layering(source)
-        full = source if before.base is None else source.with_name(before.base)
-        this = Layering(before.base, change.methods, change.concepts)
+        methods, concepts = before.methods | change.methods, before.concepts | change.concepts
         if len(change.methods) <= LAYER_METHODS:
-            report = write(True, source, this)
-            if len(before.methods | change.methods) <= LAYER_METHODS:
+            report = write(True, source, change.methods, change.concepts)
+            if len(methods) <= LAYER_METHODS:
                 return report
         # Every change since the full index, into a copy of it.
-        return write(False, full, layering(target) if target.exists() else
-                     Layering(None, before.methods | change.methods,
-                              before.concepts | change.concepts))  # fmt: skip
+        full = source if before.base is None else source.with_name(before.base)
+        return write(False, full, methods, concepts)
     except (IndexUpdateError, OSError, sqlite3.Error) as exc:
         log.warning("the search index of %s is built anew: %s", version, exc)
         return None
